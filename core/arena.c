@@ -1,0 +1,82 @@
+/* The arena: every per-step tensor, gradient and tape node is carved from here. */
+#include "core/internal.h"
+#include <stdlib.h>
+#include <string.h>
+
+#define VT_ALIGN 64
+
+void *vt_heap_alloc(size_t bytes) {
+    void *p = NULL;
+    size_t rounded = (bytes + VT_ALIGN - 1) / VT_ALIGN * VT_ALIGN;
+    if (posix_memalign(&p, VT_ALIGN, rounded ? rounded : VT_ALIGN) != 0) return NULL;
+    return p;
+}
+
+void vt_heap_free(void *p) { free(p); }
+
+static int push_block(vt_arena *a, size_t cap) {
+    if (a->n_blocks == a->max_blocks) {
+        int m = a->max_blocks ? 2 * a->max_blocks : 8;
+        vt_block *nb = realloc(a->blocks, (size_t)m * sizeof *nb);
+        if (!nb) return -1;
+        a->blocks = nb;
+        a->max_blocks = m;
+    }
+    char *mem = vt_heap_alloc(cap);
+    if (!mem) return -1;
+    a->blocks[a->n_blocks++] = (vt_block){mem, cap, 0};
+    return 0;
+}
+
+int vt_arena_init(vt_arena *a, size_t bytes) {
+    memset(a, 0, sizeof *a);
+    return push_block(a, bytes ? bytes : (size_t)1 << 20);
+}
+
+void vt_arena_release(vt_arena *a) {
+    for (int i = 0; i < a->n_blocks; i++) vt_heap_free(a->blocks[i].mem);
+    free(a->blocks);
+    memset(a, 0, sizeof *a);
+}
+
+void *vt_arena_take(vt_arena *a, size_t bytes) {
+    size_t need = (bytes + VT_ALIGN - 1) / VT_ALIGN * VT_ALIGN;
+    if (need == 0) need = VT_ALIGN;
+    if (a->n_blocks == 0 && push_block(a, need) != 0) return NULL;
+    vt_block *b = &a->blocks[a->n_blocks - 1];
+    if (b->cap - b->used < need) {
+        /* Grow geometrically so a growing step needs few blocks. */
+        size_t cap = b->cap * 2 > need ? b->cap * 2 : need;
+        if (push_block(a, cap) != 0) return NULL;
+        b = &a->blocks[a->n_blocks - 1];
+    }
+    void *p = b->mem + b->used;
+    b->used += need;
+    return p;
+}
+
+size_t vt_arena_bytes_used(const vt_arena *a) {
+    size_t u = 0;
+    for (int i = 0; i < a->n_blocks; i++) u += a->blocks[i].used;
+    return u;
+}
+
+size_t vt_arena_bytes_cap(const vt_arena *a) {
+    size_t c = 0;
+    for (int i = 0; i < a->n_blocks; i++) c += a->blocks[i].cap;
+    return c;
+}
+
+void vt_arena_clear(vt_arena *a) {
+    size_t used = vt_arena_bytes_used(a);
+    if (used > a->high_water) a->high_water = used;
+    if (a->n_blocks > 1) {
+        /* The step outgrew the first block: replace all blocks by one that fits the
+         * largest step seen (plus slack), so later steps stay in a single block. */
+        size_t cap = a->high_water + a->high_water / 4;
+        for (int i = 0; i < a->n_blocks; i++) vt_heap_free(a->blocks[i].mem);
+        a->n_blocks = 0;
+        if (push_block(a, cap) != 0) push_block(a, (size_t)1 << 20);
+    }
+    if (a->n_blocks > 0) a->blocks[0].used = 0;
+}

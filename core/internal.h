@@ -1,0 +1,52 @@
+/* Private to the core: the context and arena layout. Ops use the public API only. */
+#ifndef VT_CORE_INTERNAL_H
+#define VT_CORE_INTERNAL_H
+
+#include "vtape/core.h"
+#include <pthread.h>
+
+typedef struct vt_block {
+    char *mem;
+    size_t cap, used;
+} vt_block;
+
+/* Bump allocator over a few blocks. Reset coalesces them into one block that fits a
+ * whole step, so a steady-state step touches the heap zero times. */
+typedef struct vt_arena {
+    vt_block *blocks;
+    int n_blocks, max_blocks;
+    size_t high_water;    /* most bytes one step has used */
+} vt_arena;
+
+typedef struct vt_pool vt_pool;
+
+struct vt_ctx {
+    vt_arena arena;
+    uint64_t gen;          /* bumped by reset; tensors remember theirs */
+    vt_node *tape_tail;
+    size_t tape_len;
+    int grad_enabled;
+    int threads;
+    vt_pool *pool;
+    uint64_t seed, step, stream;
+    char error[512];
+    int has_error;
+    vt_tensor poison;      /* returned by failed ops; lives in the ctx, never stale */
+    float poison_value;
+};
+
+int vt_arena_init(vt_arena *a, size_t bytes);
+void vt_arena_release(vt_arena *a);
+void *vt_arena_take(vt_arena *a, size_t bytes);   /* NULL when the heap says no */
+void vt_arena_clear(vt_arena *a);
+size_t vt_arena_bytes_used(const vt_arena *a);
+size_t vt_arena_bytes_cap(const vt_arena *a);
+
+vt_pool *vt_pool_new(int threads);
+void vt_pool_free(vt_pool *p);
+void vt_pool_run(vt_pool *p, size_t n, size_t grain, vt_range_fn fn, void *arg);
+
+void *vt_heap_alloc(size_t bytes);   /* 64-byte aligned */
+void vt_heap_free(void *p);
+
+#endif

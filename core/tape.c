@@ -1,0 +1,86 @@
+/* The tape: nodes in record order, walked backwards by one generic vt_backward. */
+#include "core/internal.h"
+#include <string.h>
+
+vt_tensor *vt_op_output(vt_ctx *ctx, int ndim, const int *shape, int n_in,
+                        vt_tensor *const *in) {
+    vt_tensor *out = vt_tensor_new(ctx, ndim, shape);
+    if (out->flags & VT_POISON) return out;
+    if (ctx->grad_enabled)
+        for (int i = 0; i < n_in; i++)
+            if (vt_needs_grad(in[i])) {
+                out->flags |= VT_REQUIRES_GRAD;
+                break;
+            }
+    return out;
+}
+
+vt_node *vt_record(vt_ctx *ctx, const char *op, vt_tensor *out, vt_backward_fn backward,
+                   int n_in, vt_tensor *const *in, size_t aux_bytes) {
+    if (!out || !(out->flags & VT_REQUIRES_GRAD) || (out->flags & VT_POISON)) return NULL;
+    if (!ctx->grad_enabled) return NULL;
+    if (!backward || n_in < 0) {
+        vt_fail(ctx, "vt_record(%s): needs a backward function and n_in >= 0", op);
+        return NULL;
+    }
+    vt_node *node = vt_arena_alloc(ctx, sizeof *node + (size_t)n_in * sizeof(vt_tensor *));
+    if (!node) return NULL;
+    node->backward = backward;
+    node->op = op;
+    node->out = out;
+    node->n_in = n_in;
+    for (int i = 0; i < n_in; i++) node->in[i] = in[i];
+    node->aux = NULL;
+    if (aux_bytes) {
+        node->aux = vt_arena_alloc(ctx, aux_bytes);
+        if (!node->aux) return NULL;
+        memset(node->aux, 0, aux_bytes);
+    }
+    node->prev = ctx->tape_tail;
+    ctx->tape_tail = node;
+    ctx->tape_len++;
+    return node;
+}
+
+float *vt_grad(vt_ctx *ctx, vt_tensor *t) {
+    if (!vt_needs_grad(t)) return NULL;
+    if (!t->grad) {
+        size_t bytes = vt_numel(t) * sizeof(float);
+        t->grad = vt_arena_alloc(ctx, bytes);
+        if (!t->grad) return NULL;
+        memset(t->grad, 0, bytes);
+    }
+    return t->grad;
+}
+
+int vt_backward(vt_ctx *ctx, vt_tensor *loss, const float *gout) {
+    if (!ctx) return -1;
+    if (ctx->has_error) return -1;
+    if (!vt_check(ctx, "vt_backward", loss)) return -1;
+    if (!vt_needs_grad(loss)) {
+        vt_fail(ctx, "vt_backward: the loss does not depend on anything that takes a "
+                     "gradient (or it was computed with gradients disabled)");
+        return -1;
+    }
+    size_t n = vt_numel(loss);
+    if (!gout && n != 1) {
+        char s[48];
+        vt_fail(ctx, "vt_backward: loss has shape %s (%zu elements); a non-scalar loss "
+                     "needs an upstream gradient", vt_shape_str(loss, s), n);
+        return -1;
+    }
+    float *g = vt_grad(ctx, loss);
+    if (!g) return -1;
+    for (size_t i = 0; i < n; i++) g[i] += gout ? gout[i] : 1.0f;
+
+    for (vt_node *node = ctx->tape_tail; node; node = node->prev) {
+        vt_tensor *out = node->out;
+        if (!out->grad) continue;   /* nothing downstream of the loss reached it */
+        node->backward(ctx, node);
+        if (ctx->has_error) return -1;
+        /* Every consumer of `out` sits later on the tape, so its gradient is complete
+         * and now spent; dropping it lets a second backward start clean. */
+        if (!(out->flags & VT_PARAM) && out->gen != 0) out->grad = NULL;
+    }
+    return 0;
+}

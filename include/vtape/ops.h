@@ -1,0 +1,91 @@
+/* vtape ops: each returns a new tensor in the context's arena and records its
+ * backward on the tape. Shapes are "rows x cols" (rows = product of leading dims).
+ * "Row broadcast": a 1 x D operand is applied to every row of an R x D one.
+ * Per-row results ("_rows") are R x 1. On misuse an op sets the context error
+ * (naming the op and the shapes) and returns a poison tensor. */
+#ifndef VTAPE_OPS_H
+#define VTAPE_OPS_H
+
+#include "vtape/core.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ---- linear algebra (OpenBLAS) ---- */
+vt_tensor *vt_matmul(vt_ctx *, vt_tensor *a, vt_tensor *b);        /* a @ b   */
+vt_tensor *vt_matmul_tb(vt_ctx *, vt_tensor *a, vt_tensor *b);     /* a @ bᵀ  */
+vt_tensor *vt_matmul_ta(vt_ctx *, vt_tensor *a, vt_tensor *b);     /* aᵀ @ b  */
+vt_tensor *vt_linear(vt_ctx *, vt_tensor *x, vt_tensor *w, vt_tensor *b); /* x@w + b; b may be NULL */
+
+/* ---- element-wise (SLEEF vector functions where transcendental) ---- */
+vt_tensor *vt_exp(vt_ctx *, vt_tensor *x);
+vt_tensor *vt_log(vt_ctx *, vt_tensor *x);
+vt_tensor *vt_softplus(vt_ctx *, vt_tensor *x);     /* log(1 + eˣ), no overflow */
+vt_tensor *vt_sigmoid(vt_ctx *, vt_tensor *x);
+vt_tensor *vt_log_sigmoid(vt_ctx *, vt_tensor *x);  /* −softplus(−x) */
+vt_tensor *vt_tanh(vt_ctx *, vt_tensor *x);
+vt_tensor *vt_relu(vt_ctx *, vt_tensor *x);
+vt_tensor *vt_square(vt_ctx *, vt_tensor *x);
+vt_tensor *vt_sqrt(vt_ctx *, vt_tensor *x);
+vt_tensor *vt_scale(vt_ctx *, vt_tensor *x, float s);
+vt_tensor *vt_add_scalar(vt_ctx *, vt_tensor *x, float c);
+vt_tensor *vt_add(vt_ctx *, vt_tensor *a, vt_tensor *b);   /* b: same shape or 1 x D */
+vt_tensor *vt_sub(vt_ctx *, vt_tensor *a, vt_tensor *b);
+vt_tensor *vt_mul(vt_ctx *, vt_tensor *a, vt_tensor *b);
+/* a + b·s in one op (the weighted sums of ELBO terms). Same shapes only. */
+vt_tensor *vt_axpby(vt_ctx *, float sa, vt_tensor *a, float sb, vt_tensor *b);
+/* max(x, floor) element-wise with a constant floor; gradient flows where x > floor. */
+vt_tensor *vt_clamp_min(vt_ctx *, vt_tensor *x, float floor);
+
+/* ---- reductions ---- */
+vt_tensor *vt_sum(vt_ctx *, vt_tensor *x);               /* → 1 x 1 */
+vt_tensor *vt_mean(vt_ctx *, vt_tensor *x);              /* → 1 x 1 */
+vt_tensor *vt_sum_rows(vt_ctx *, vt_tensor *x);          /* R x D → R x 1 */
+vt_tensor *vt_mean_cols(vt_ctx *, vt_tensor *x);         /* R x D → 1 x D (mean over rows) */
+vt_tensor *vt_logsumexp_rows(vt_ctx *, vt_tensor *x);    /* R x D → R x 1, max-shifted */
+vt_tensor *vt_log_softmax_rows(vt_ctx *, vt_tensor *x);  /* R x D → R x D */
+/* logw is K x B (sample k of datapoint b): log (1/K) Σ_k exp(logw[k,b]) → B x 1. */
+vt_tensor *vt_logmeanexp_samples(vt_ctx *, vt_tensor *logw);
+
+/* ---- shape ---- */
+vt_tensor *vt_concat_cols(vt_ctx *, vt_tensor *a, vt_tensor *b);
+vt_tensor *vt_slice_cols(vt_ctx *, vt_tensor *x, int start, int len);
+vt_tensor *vt_reshape(vt_ctx *, vt_tensor *x, int ndim, const int *shape);
+/* R x D → (K·R) x D: copy k of row r at row k·R + r (samples are the outer index). */
+vt_tensor *vt_repeat_rows(vt_ctx *, vt_tensor *x, int k);
+
+/* ---- sampling through noise (eps is a constant: no gradient) ---- */
+/* z = mu + exp(logsig) ⊙ eps */
+vt_tensor *vt_reparam_diag(vt_ctx *, vt_tensor *mu, vt_tensor *logsig, vt_tensor *eps);
+/* L = L_mask ⊙ reshape(lprime, Z, Z) + diag(exp(logsig)) per row (mask strictly
+ * lower); z = mu + L eps. mu, logsig, eps: B x Z; lprime: B x Z². */
+vt_tensor *vt_reparam_fullcov(vt_ctx *, vt_tensor *mu, vt_tensor *logsig,
+                              vt_tensor *lprime, vt_tensor *eps);
+/* log q(z|x) of the full-covariance sample: Σ log N(eps_i; 0, 1) − Σ logsig_i → B x 1 */
+vt_tensor *vt_fullcov_logq_rows(vt_ctx *, vt_tensor *eps, vt_tensor *logsig);
+
+/* ---- log-densities, KL, losses (per row, → R x 1) ---- */
+/* Σ_j BCE-with-logits(logits, x); x in [0, 1] is a target (no gradient). */
+vt_tensor *vt_bce_logits_rows(vt_ctx *, vt_tensor *logits, vt_tensor *x);
+vt_tensor *vt_bernoulli_logprob_rows(vt_ctx *, vt_tensor *logits, vt_tensor *x);
+/* Σ_j log N(z; mu, exp(logsig)²); mu and logsig may be 1 x D (row broadcast). */
+vt_tensor *vt_normal_logprob_rows(vt_ctx *, vt_tensor *z, vt_tensor *mu, vt_tensor *logsig);
+vt_tensor *vt_std_normal_logprob_rows(vt_ctx *, vt_tensor *z);
+vt_tensor *vt_kl_normal_std_rows(vt_ctx *, vt_tensor *mu, vt_tensor *logsig);
+vt_tensor *vt_kl_normal_normal_rows(vt_ctx *, vt_tensor *mu1, vt_tensor *logsig1,
+                                    vt_tensor *mu2, vt_tensor *logsig2);
+/* log Σ_c softmax(logits)_c N(z; means[c], exp(logsigs[c])²): z R x D, logits 1 x C,
+ * means and logsigs C x D. */
+vt_tensor *vt_mog_logprob_rows(vt_ctx *, vt_tensor *z, vt_tensor *logits,
+                               vt_tensor *means, vt_tensor *logsigs);
+
+/* ---- layers as ops ---- */
+/* (x w1 + b1) ⊙ sigmoid(x w2 + b2) */
+vt_tensor *vt_gated_linear(vt_ctx *, vt_tensor *x, vt_tensor *w1, vt_tensor *b1,
+                           vt_tensor *w2, vt_tensor *b2);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,103 @@
+/* Matrix products through OpenBLAS: C = op(A) op(B), and linear = x @ w + b. */
+#include "ops/op_util.h"
+#include <cblas.h>
+#include <string.h>
+
+typedef struct { int ta, tb; } matmul_aux;
+
+/* dA = dC op(B)ᵀ (or op(B) dCᵀ when A is transposed); dB = op(A)ᵀ dC (or dCᵀ op(A)). */
+static void matmul_backward(vt_ctx *ctx, vt_node *node) {
+    const matmul_aux *m = node->aux;
+    vt_tensor *a = node->in[0], *b = node->in[1], *c = node->out;
+    int M = vt_rows(c), N = vt_cols(c);
+    int K = m->ta ? vt_rows(a) : vt_cols(a);
+    int lda = vt_cols(a), ldb = vt_cols(b);
+    float *ga = vt_grad(ctx, a), *gb = vt_grad(ctx, b);
+    if (ga) {
+        if (!m->ta)   /* A: M x K; dA = dC (M x N) · op(B)ᵀ (N x K) */
+            cblas_sgemm(CblasRowMajor, CblasNoTrans, m->tb ? CblasNoTrans : CblasTrans, M, K, N,
+                        1.0f, c->grad, N, b->data, ldb, 1.0f, ga, lda);
+        else          /* A: K x M; dA = op(B) (K x N) · dCᵀ (N x M) */
+            cblas_sgemm(CblasRowMajor, m->tb ? CblasTrans : CblasNoTrans, CblasTrans, K, M, N,
+                        1.0f, b->data, ldb, c->grad, N, 1.0f, ga, lda);
+    }
+    if (gb) {
+        if (!m->tb)   /* B: K x N; dB = op(A)ᵀ (K x M) · dC (M x N) */
+            cblas_sgemm(CblasRowMajor, m->ta ? CblasNoTrans : CblasTrans, CblasNoTrans, K, N, M,
+                        1.0f, a->data, lda, c->grad, N, 1.0f, gb, ldb);
+        else          /* B: N x K; dB = dCᵀ (N x M) · op(A) (M x K) */
+            cblas_sgemm(CblasRowMajor, CblasTrans, m->ta ? CblasTrans : CblasNoTrans, N, K, M,
+                        1.0f, c->grad, N, a->data, lda, 1.0f, gb, ldb);
+    }
+}
+
+static vt_tensor *matmul(vt_ctx *ctx, const char *op, vt_tensor *a, vt_tensor *b, int ta,
+                         int tb) {
+    vt_tensor *in[2] = {a, b};
+    if (!vt_check_all(ctx, op, 2, in)) return vt_poison(ctx, op);
+    int ar = vt_rows(a), ac = vt_cols(a), br = vt_rows(b), bc = vt_cols(b);
+    int M = ta ? ac : ar, K = ta ? ar : ac, Kb = tb ? bc : br, N = tb ? br : bc;
+    if (K != Kb) {
+        char sa[48], sb[48];
+        return vt_fail(ctx, "%s: inner dimensions differ: a is %s, b is %s", op,
+                       vt_shape_str(a, sa), vt_shape_str(b, sb));
+    }
+    vt_tensor *c = vt_out2(ctx, M, N, 2, in);
+    if (vt_is_poison(c)) return c;
+    cblas_sgemm(CblasRowMajor, ta ? CblasTrans : CblasNoTrans, tb ? CblasTrans : CblasNoTrans,
+                M, N, K, 1.0f, a->data, ac, b->data, bc, 0.0f, c->data, N);
+    vt_node *node = vt_record(ctx, op, c, matmul_backward, 2, in, sizeof(matmul_aux));
+    if (node) *(matmul_aux *)node->aux = (matmul_aux){ta, tb};
+    return c;
+}
+
+vt_tensor *vt_matmul(vt_ctx *ctx, vt_tensor *a, vt_tensor *b) {
+    return matmul(ctx, "vt_matmul", a, b, 0, 0);
+}
+vt_tensor *vt_matmul_tb(vt_ctx *ctx, vt_tensor *a, vt_tensor *b) {
+    return matmul(ctx, "vt_matmul_tb", a, b, 0, 1);
+}
+vt_tensor *vt_matmul_ta(vt_ctx *ctx, vt_tensor *a, vt_tensor *b) {
+    return matmul(ctx, "vt_matmul_ta", a, b, 1, 0);
+}
+
+/* y = x w + b: dx = dy wᵀ, dw = xᵀ dy, db = Σ_rows dy. */
+static void linear_backward(vt_ctx *ctx, vt_node *node) {
+    vt_tensor *x = node->in[0], *w = node->in[1], *b = node->n_in > 2 ? node->in[2] : NULL;
+    vt_tensor *y = node->out;
+    int B = vt_rows(x), Din = vt_cols(x), H = vt_cols(w);
+    float *gx = vt_grad(ctx, x), *gw = vt_grad(ctx, w), *gb = b ? vt_grad(ctx, b) : NULL;
+    if (gx)
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, B, Din, H, 1.0f, y->grad, H,
+                    w->data, H, 1.0f, gx, Din);
+    if (gw)
+        cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, Din, H, B, 1.0f, x->data, Din,
+                    y->grad, H, 1.0f, gw, H);
+    if (gb)
+        for (int r = 0; r < B; r++) {
+            const float *g = y->grad + (size_t)r * H;
+            for (int j = 0; j < H; j++) gb[j] += g[j];
+        }
+}
+
+vt_tensor *vt_linear(vt_ctx *ctx, vt_tensor *x, vt_tensor *w, vt_tensor *b) {
+    const char *op = "vt_linear";
+    vt_tensor *in[3] = {x, w, b};
+    int n_in = b ? 3 : 2;
+    if (!vt_check_all(ctx, op, n_in, in)) return vt_poison(ctx, op);
+    int B = vt_rows(x), Din = vt_cols(x), H = vt_cols(w);
+    if (vt_rows(w) != Din || (b && (vt_numel(b) != (size_t)H || vt_rows(b) != 1))) {
+        char sx[48], sw[48], sb[48];
+        return vt_fail(ctx, "%s: x is %s, w is %s, b is %s; need w of %d x H and b of 1 x H",
+                       op, vt_shape_str(x, sx), vt_shape_str(w, sw),
+                       b ? vt_shape_str(b, sb) : "NULL", Din);
+    }
+    vt_tensor *y = vt_out2(ctx, B, H, n_in, in);
+    if (vt_is_poison(y)) return y;
+    if (b)
+        for (int r = 0; r < B; r++) memcpy(y->data + (size_t)r * H, b->data, H * sizeof(float));
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, B, H, Din, 1.0f, x->data, Din, w->data,
+                H, b ? 1.0f : 0.0f, y->data, H);
+    vt_record(ctx, op, y, linear_backward, n_in, in, 0);
+    return y;
+}

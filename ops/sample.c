@@ -1,0 +1,129 @@
+/* Sampling through noise: the noise eps is a constant input, so gradients reach the
+ * distribution's parameters (the reparameterization trick).
+ * Multi-sample: eps may have K·R rows for R rows of parameters; sample row i uses
+ * parameter row i mod R (samples are the outer index, as vt_repeat_rows). */
+#include "ops/op_util.h"
+#include <math.h>
+
+static int fits_samples(const vt_tensor *p, const vt_tensor *eps) {
+    return vt_cols(p) == vt_cols(eps) && vt_rows(eps) % vt_rows(p) == 0;
+}
+
+/* ---- z = mu + exp(logsig) ⊙ eps ---- */
+static void reparam_diag_backward(vt_ctx *ctx, vt_node *node) {
+    vt_tensor *mu = node->in[0], *ls = node->in[1], *eps = node->in[2], *z = node->out;
+    float *gmu = vt_grad(ctx, mu), *gls = vt_grad(ctx, ls);
+    size_t n = vt_numel(z), np = vt_numel(mu);
+    for (size_t i = 0; i < n; i++) {
+        size_t p = i % np;
+        float g = z->grad[i];
+        if (gmu) gmu[p] += g;
+        if (gls) gls[p] += g * expf(ls->data[p]) * eps->data[i];
+    }
+}
+
+vt_tensor *vt_reparam_diag(vt_ctx *ctx, vt_tensor *mu, vt_tensor *logsig, vt_tensor *eps) {
+    const char *op = "vt_reparam_diag";
+    vt_tensor *in[3] = {mu, logsig, eps};
+    if (!vt_check_all(ctx, op, 3, in)) return vt_poison(ctx, op);
+    if (vt_numel(mu) != vt_numel(logsig) || vt_cols(mu) != vt_cols(logsig) ||
+        !fits_samples(mu, eps)) {
+        char a[48], b[48], c[48];
+        return vt_fail(ctx, "%s: mu %s, logsig %s, eps %s (need mu and logsig R x Z, eps K·R x Z)",
+                       op, vt_shape_str(mu, a), vt_shape_str(logsig, b), vt_shape_str(eps, c));
+    }
+    vt_tensor *z = vt_out_like(ctx, eps, 2, in);   /* eps never takes a gradient */
+    if (vt_is_poison(z)) return z;
+    size_t n = vt_numel(z), np = vt_numel(mu);
+    for (size_t i = 0; i < n; i++) {
+        size_t p = i % np;
+        z->data[i] = mu->data[p] + expf(logsig->data[p]) * eps->data[i];
+    }
+    vt_record(ctx, op, z, reparam_diag_backward, 3, in, 0);
+    return z;
+}
+
+/* ---- full covariance: L = mask ⊙ reshape(lprime, Z, Z) + diag(exp(logsig)); z = mu + L eps ----
+ * z_i = mu_i + exp(ls_i) eps_i + Σ_{j<i} lp_ij eps_j, so
+ * dmu_i = dz_i, dls_i = dz_i exp(ls_i) eps_i, dlp_ij = dz_i eps_j (j < i, else 0). */
+static void reparam_fullcov_backward(vt_ctx *ctx, vt_node *node) {
+    vt_tensor *mu = node->in[0], *ls = node->in[1], *lp = node->in[2], *eps = node->in[3];
+    vt_tensor *z = node->out;
+    float *gmu = vt_grad(ctx, mu), *gls = vt_grad(ctx, ls), *glp = vt_grad(ctx, lp);
+    int N = vt_rows(z), Z = vt_cols(z), R = vt_rows(mu);
+    for (int s = 0; s < N; s++) {
+        int r = s % R;
+        const float *e = eps->data + (size_t)s * Z, *g = z->grad + (size_t)s * Z;
+        for (int i = 0; i < Z; i++) {
+            if (gmu) gmu[(size_t)r * Z + i] += g[i];
+            if (gls) gls[(size_t)r * Z + i] += g[i] * expf(ls->data[(size_t)r * Z + i]) * e[i];
+            if (glp)
+                for (int j = 0; j < i; j++) glp[(size_t)r * Z * Z + (size_t)i * Z + j] += g[i] * e[j];
+        }
+    }
+}
+
+vt_tensor *vt_reparam_fullcov(vt_ctx *ctx, vt_tensor *mu, vt_tensor *logsig, vt_tensor *lprime,
+                              vt_tensor *eps) {
+    const char *op = "vt_reparam_fullcov";
+    vt_tensor *in[4] = {mu, logsig, lprime, eps};
+    if (!vt_check_all(ctx, op, 4, in)) return vt_poison(ctx, op);
+    int R = vt_rows(mu), Z = vt_cols(mu);
+    if (vt_rows(logsig) != R || vt_cols(logsig) != Z || vt_rows(lprime) != R ||
+        vt_cols(lprime) != Z * Z || !fits_samples(mu, eps)) {
+        char a[48], b[48], c[48], d[48];
+        return vt_fail(ctx, "%s: mu %s, logsig %s, lprime %s, eps %s (need R x Z, R x Z, "
+                       "R x Z², K·R x Z)", op, vt_shape_str(mu, a), vt_shape_str(logsig, b),
+                       vt_shape_str(lprime, c), vt_shape_str(eps, d));
+    }
+    vt_tensor *z = vt_out_like(ctx, eps, 3, in);
+    if (vt_is_poison(z)) return z;
+    int N = vt_rows(eps);
+    for (int s = 0; s < N; s++) {
+        int r = s % R;
+        const float *m = mu->data + (size_t)r * Z, *l = logsig->data + (size_t)r * Z;
+        const float *L = lprime->data + (size_t)r * Z * Z, *e = eps->data + (size_t)s * Z;
+        float *out = z->data + (size_t)s * Z;
+        for (int i = 0; i < Z; i++) {
+            double acc = m[i] + exp((double)l[i]) * e[i];
+            for (int j = 0; j < i; j++) acc += (double)L[(size_t)i * Z + j] * e[j];
+            out[i] = (float)acc;
+        }
+    }
+    vt_record(ctx, op, z, reparam_fullcov_backward, 4, in, 0);
+    return z;
+}
+
+/* ---- log q(z|x) for z = mu + L eps: Σ log N(eps_i; 0, 1) − Σ logsig_i ---- */
+static void fullcov_logq_backward(vt_ctx *ctx, vt_node *node) {
+    vt_tensor *ls = node->in[1], *y = node->out;
+    float *gls = vt_grad(ctx, ls);
+    int N = vt_rows(y), R = vt_rows(ls), Z = vt_cols(ls);
+    for (int s = 0; s < N; s++)
+        for (int i = 0; i < Z; i++) gls[(size_t)(s % R) * Z + i] -= y->grad[s];
+}
+
+vt_tensor *vt_fullcov_logq_rows(vt_ctx *ctx, vt_tensor *eps, vt_tensor *logsig) {
+    const char *op = "vt_fullcov_logq_rows";
+    vt_tensor *in[2] = {eps, logsig};
+    if (!vt_check_all(ctx, op, 2, in)) return vt_poison(ctx, op);
+    if (!fits_samples(logsig, eps)) {
+        char a[48], b[48];
+        return vt_fail(ctx, "%s: eps %s, logsig %s (need eps K·R x Z, logsig R x Z)", op,
+                       vt_shape_str(eps, a), vt_shape_str(logsig, b));
+    }
+    int N = vt_rows(eps), R = vt_rows(logsig), Z = vt_cols(eps);
+    vt_tensor *y = vt_op_output(ctx, 2, (int[]){N, 1}, 1, &in[1]);
+    if (vt_is_poison(y)) return y;
+    const double half_log_2pi = 0.91893853320467274178;
+    for (int s = 0; s < N; s++) {
+        double acc = 0;
+        for (int i = 0; i < Z; i++) {
+            double e = eps->data[(size_t)s * Z + i];
+            acc += -0.5 * e * e - half_log_2pi - logsig->data[(size_t)(s % R) * Z + i];
+        }
+        y->data[s] = (float)acc;
+    }
+    vt_record(ctx, op, y, fullcov_logq_backward, 2, in, 0);
+    return y;
+}

@@ -1,0 +1,19 @@
+#include "support.h"
+#include "vtape/core.h"
+#include <stdio.h>
+#include <stdlib.h>
+
+void vt_test_fill_normal(float *x, size_t n, float s, uint64_t seed) {
+    vt_philox_normal(seed, 0, 7, 0, n, x);
+    for (size_t i = 0; i < n; i++) x[i] *= s;
+}
+
+void vt_test_fill_uniform(float *x, size_t n, float lo, float hi, uint64_t seed) {
+    vt_philox_uniform(seed, 0, 9, 0, n, x);
+    for (size_t i = 0; i < n; i++) x[i] = lo + (hi - lo) * x[i];
+}
+
+const char *vt_test_tmpdir(char *buf, size_t len) {
+    snprintf(buf, len, "/tmp/vtape-test-XXXXXX");
+    return mkdtemp(buf);
+}

@@ -1,0 +1,14 @@
+/* Small helpers shared by the test suites. */
+#ifndef VT_TEST_SUPPORT_H
+#define VT_TEST_SUPPORT_H
+#include <stddef.h>
+#include <stdint.h>
+
+/* Deterministic N(0, s²) values, from vtape's own counter-based generator. */
+void vt_test_fill_normal(float *x, size_t n, float s, uint64_t seed);
+/* Uniform values in [lo, hi). */
+void vt_test_fill_uniform(float *x, size_t n, float lo, float hi, uint64_t seed);
+/* A fresh empty directory under /tmp for files a test writes. */
+const char *vt_test_tmpdir(char *buf, size_t len);
+
+#endif
