@@ -102,16 +102,17 @@ vt_tensor *vt_bernoulli_logprob_rows(vt_ctx *ctx, vt_tensor *logits, vt_tensor *
 static void normal_lp_backward(vt_ctx *ctx, vt_node *node) {
     vt_tensor *z = node->in[0], *mu = node->in[1], *ls = node->in[2], *y = node->out;
     float *gz = vt_grad(ctx, z), *gmu = vt_grad(ctx, mu), *gls = vt_grad(ctx, ls);
-    int R = vt_rows(z), C = vt_cols(z), Rp = vt_rows(mu);
+    int R = vt_rows(z), C = vt_cols(z), Rm = vt_rows(mu), Rs = vt_rows(ls);
     for (int r = 0; r < R; r++) {
         double g = y->grad[r];
         for (int c = 0; c < C; c++) {
-            size_t i = (size_t)r * C + c, p = (size_t)(r % Rp) * C + c;
-            double isig = exp(-(double)ls->data[p]);
-            double u = ((double)z->data[i] - mu->data[p]) * isig;
+            size_t i = (size_t)r * C + c, pm = (size_t)(r % Rm) * C + c,
+                   ps = (size_t)(r % Rs) * C + c;
+            double isig = exp(-(double)ls->data[ps]);
+            double u = ((double)z->data[i] - mu->data[pm]) * isig;
             if (gz) gz[i] += (float)(-g * u * isig);
-            if (gmu) gmu[p] += (float)(g * u * isig);
-            if (gls) gls[p] += (float)(g * (u * u - 1.0));
+            if (gmu) gmu[pm] += (float)(g * u * isig);
+            if (gls) gls[ps] += (float)(g * (u * u - 1.0));
         }
     }
 }
@@ -120,21 +121,22 @@ vt_tensor *vt_normal_logprob_rows(vt_ctx *ctx, vt_tensor *z, vt_tensor *mu, vt_t
     const char *op = "vt_normal_logprob_rows";
     vt_tensor *in[3] = {z, mu, logsig};
     if (!vt_check_all(ctx, op, 3, in)) return vt_poison(ctx, op);
-    if (!shares_rows(mu, z) || vt_rows(mu) != vt_rows(logsig) || vt_cols(mu) != vt_cols(logsig)) {
+    if (!shares_rows(mu, z) || !shares_rows(logsig, z)) {
         char a[48], b[48], c[48];
-        return vt_fail(ctx, "%s: z %s, mu %s, logsig %s (mu and logsig need z's columns and a "
-                       "row count dividing z's)", op, vt_shape_str(z, a), vt_shape_str(mu, b),
+        return vt_fail(ctx, "%s: z %s, mu %s, logsig %s (mu and logsig need z's columns and "
+                       "row counts dividing z's)", op, vt_shape_str(z, a), vt_shape_str(mu, b),
                        vt_shape_str(logsig, c));
     }
-    int R = vt_rows(z), C = vt_cols(z), Rp = vt_rows(mu);
+    int R = vt_rows(z), C = vt_cols(z), Rm = vt_rows(mu), Rs = vt_rows(logsig);
     vt_tensor *y = vt_out2(ctx, R, 1, 3, in);
     if (vt_is_poison(y)) return y;
     for (int r = 0; r < R; r++) {
         double acc = 0;
         for (int c = 0; c < C; c++) {
-            size_t i = (size_t)r * C + c, p = (size_t)(r % Rp) * C + c;
-            double u = ((double)z->data[i] - mu->data[p]) * exp(-(double)logsig->data[p]);
-            acc += -0.5 * u * u - logsig->data[p] - HALF_LOG_2PI;
+            size_t i = (size_t)r * C + c, pm = (size_t)(r % Rm) * C + c,
+                   ps = (size_t)(r % Rs) * C + c;
+            double u = ((double)z->data[i] - mu->data[pm]) * exp(-(double)logsig->data[ps]);
+            acc += -0.5 * u * u - logsig->data[ps] - HALF_LOG_2PI;
         }
         y->data[r] = (float)acc;
     }

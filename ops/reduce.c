@@ -79,14 +79,35 @@ vt_tensor *vt_mean_cols(vt_ctx *ctx, vt_tensor *x) {
     return y;
 }
 
-/* log Σ exp over n values spaced `stride` apart, shifted by the max. */
-static float lse_strided(const float *x, int n, size_t stride) {
+/* Max and Σ exp(x − max) over n values spaced `stride` apart, the sum in double. */
+static float max_and_sumexp(const float *x, int n, size_t stride, double *sum) {
     float m = -INFINITY;
     for (int i = 0; i < n; i++) m = fmaxf(m, x[i * stride]);
-    if (m == -INFINITY || m == INFINITY) return m;
     double s = 0;
-    for (int i = 0; i < n; i++) s += exp((double)(x[i * stride] - m));
-    return m + (float)log(s);
+    if (m != -INFINITY && m != INFINITY)
+        for (int i = 0; i < n; i++) s += exp((double)x[i * stride] - (double)m);
+    *sum = s;
+    return m;
+}
+
+/* log Σ exp, shifted by the max. */
+static float lse_strided(const float *x, int n, size_t stride) {
+    double s;
+    float m = max_and_sumexp(x, n, stride, &s);
+    if (m == -INFINITY || m == INFINITY) return m;
+    return (float)((double)m + log(s));
+}
+
+/* gx += g · softmax(x). The weights are recomputed from the max-shifted
+ * exponentials rather than as exp(x − lse): lse is rounded to float, and for
+ * large |x| that rounding error would be amplified into every weight. */
+static void add_softmax_strided(const float *x, int n, size_t stride, float g, float *gx) {
+    double s;
+    float m = max_and_sumexp(x, n, stride, &s);
+    if (m == -INFINITY || m == INFINITY || g == 0) return;   /* no mass: no gradient */
+    double scale = (double)g / s;
+    for (int i = 0; i < n; i++)
+        gx[i * stride] += (float)(scale * exp((double)x[i * stride] - (double)m));
 }
 
 /* ---- log-sum-exp of each row → R x 1;  d/dx = softmax(x) ---- */
@@ -94,12 +115,8 @@ static void lse_rows_backward(vt_ctx *ctx, vt_node *node) {
     vt_tensor *x = node->in[0], *y = node->out;
     float *gx = vt_grad(ctx, x);
     int R = vt_rows(x), C = vt_cols(x);
-    for (int r = 0; r < R; r++) {
-        const float *xr = x->data + (size_t)r * C;
-        if (y->data[r] == -INFINITY) continue;   /* empty row: no mass, no gradient */
-        for (int c = 0; c < C; c++)
-            gx[(size_t)r * C + c] += y->grad[r] * expf(xr[c] - y->data[r]);
-    }
+    for (int r = 0; r < R; r++)
+        add_softmax_strided(x->data + (size_t)r * C, C, 1, y->grad[r], gx + (size_t)r * C);
 }
 
 vt_tensor *vt_logsumexp_rows(vt_ctx *ctx, vt_tensor *x) {
@@ -119,10 +136,12 @@ static void log_softmax_backward(vt_ctx *ctx, vt_node *node) {
     float *gx = vt_grad(ctx, x);
     int R = vt_rows(x), C = vt_cols(x);
     for (int r = 0; r < R; r++) {
-        const float *yr = y->data + (size_t)r * C, *gr = y->grad + (size_t)r * C;
+        const float *gr = y->grad + (size_t)r * C;
+        float *gxr = gx + (size_t)r * C;
         double gs = 0;
         for (int c = 0; c < C; c++) gs += gr[c];
-        for (int c = 0; c < C; c++) gx[(size_t)r * C + c] += gr[c] - expf(yr[c]) * (float)gs;
+        for (int c = 0; c < C; c++) gxr[c] += gr[c];
+        add_softmax_strided(x->data + (size_t)r * C, C, 1, (float)-gs, gxr);
     }
 }
 
@@ -134,8 +153,12 @@ vt_tensor *vt_log_softmax_rows(vt_ctx *ctx, vt_tensor *x) {
     if (vt_is_poison(y)) return y;
     for (int r = 0; r < R; r++) {
         const float *xr = x->data + (size_t)r * C;
-        float l = lse_strided(xr, C, 1);
-        for (int c = 0; c < C; c++) y->data[(size_t)r * C + c] = xr[c] - l;
+        double sum;
+        float m = max_and_sumexp(xr, C, 1, &sum);
+        /* (x − m) − log s keeps the small differences exact for large |x|. */
+        double logs = (m == -INFINITY || m == INFINITY) ? (double)m : log(sum);
+        for (int c = 0; c < C; c++)
+            y->data[(size_t)r * C + c] = (float)(((double)xr[c] - (double)m) - logs);
     }
     vt_record(ctx, op, y, log_softmax_backward, 1, &x, 0);
     return y;
@@ -147,13 +170,7 @@ static void lme_backward(vt_ctx *ctx, vt_node *node) {
     vt_tensor *w = node->in[0], *y = node->out;
     float *gw = vt_grad(ctx, w);
     int K = vt_rows(w), B = vt_cols(w);
-    float logk = logf((float)K);
-    for (int b = 0; b < B; b++) {
-        float lse = y->data[b] + logk;
-        if (lse == -INFINITY) continue;
-        for (int k = 0; k < K; k++)
-            gw[(size_t)k * B + b] += y->grad[b] * expf(w->data[(size_t)k * B + b] - lse);
-    }
+    for (int b = 0; b < B; b++) add_softmax_strided(w->data + b, K, (size_t)B, y->grad[b], gw + b);
 }
 
 vt_tensor *vt_logmeanexp_samples(vt_ctx *ctx, vt_tensor *logw) {

@@ -6,5 +6,11 @@
 #include "vtape/core.h"
 #include "vtape/ops.h"
 #include "vtape/gradcheck.h"
+#include "vtape/layers.h"
+#include "vtape/dist.h"
+#include "vtape/elbo.h"
+#include "vtape/optim.h"
+#include "vtape/vae.h"
+#include "vtape/checkpoint.h"
 
 #endif

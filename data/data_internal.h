@@ -1,0 +1,42 @@
+/* Shared by the data module's files; not installed. */
+#ifndef VTAPE_DATA_INTERNAL_H
+#define VTAPE_DATA_INTERNAL_H
+
+#include <stdint.h>
+
+#include "vtape/data.h"
+
+/* Fill err (may be NULL) and return code, so callers can `return vt_data_fail(...)`. */
+int vt_data_fail(vt_data_err *err, int code, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* splitmix64: a tiny generator whose whole state is one counter, so a stream is fully
+ * determined by the key it starts from. Keys are derived by hashing (seed, ids...). */
+#define VT_GOLDEN64 0x9e3779b97f4a7c15ull
+
+static inline uint64_t vt_mix64(uint64_t z) {
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+    return z ^ (z >> 31);
+}
+
+/* A key for the stream named by (seed, a, b, c); each id goes through the mixer so
+ * nearby ids (epoch 1 vs 2) give unrelated streams. */
+static inline uint64_t vt_stream_key(uint64_t seed, uint64_t a, uint64_t b, uint64_t c) {
+    uint64_t h = vt_mix64(seed + VT_GOLDEN64);
+    h = vt_mix64(h ^ (a + VT_GOLDEN64));
+    h = vt_mix64(h ^ (b + VT_GOLDEN64));
+    return vt_mix64(h ^ (c + VT_GOLDEN64));
+}
+
+static inline uint64_t vt_splitmix64(uint64_t *state) {
+    *state += VT_GOLDEN64;
+    return vt_mix64(*state);
+}
+
+/* Uniform in [0, 1) with 24 bits: exactly representable as float. */
+static inline float vt_uniform01(uint64_t *state) {
+    return (float)(vt_splitmix64(state) >> 40) * 0x1p-24f;
+}
+
+#endif

@@ -1,0 +1,187 @@
+/* IDX reader. The header is checked field by field before anything is allocated, and
+ * the payload is read in chunks into a buffer that grows with the bytes actually
+ * present, so a header that lies about a short file costs no more memory than the
+ * file itself. zlib's gzopen reads both gzip (recognised by the magic bytes 1f 8b)
+ * and plain files, so offsets always count uncompressed bytes. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <zlib.h>
+
+#include "data_internal.h"
+
+#define CHUNK ((size_t)1 << 20)
+
+typedef struct reader {
+    gzFile f;
+    const char *path;
+    const char *what;
+    vt_data_err *err;
+} reader;
+
+/* Read up to n bytes; returns the count, short only at end of file or on error. The
+ * zlib status lands in *zcode (Z_OK at a clean end) and its message in *zmsg. */
+static size_t read_some(reader *r, void *buf, size_t n, int *zcode, const char **zmsg) {
+    size_t got = 0;
+    *zcode = Z_OK;
+    *zmsg = NULL;
+    while (got < n) {
+        size_t want = n - got < CHUNK ? n - got : CHUNK;
+        int k = gzread(r->f, (char *)buf + got, (unsigned)want);
+        if (k <= 0) {
+            const char *msg = gzerror(r->f, zcode);
+            if (*zcode == Z_STREAM_END) *zcode = Z_OK;
+            /* zlib prefixes its messages with the path, which ours already has. */
+            size_t plen = strlen(r->path);
+            if (msg && strncmp(msg, r->path, plen) == 0 && strncmp(msg + plen, ": ", 2) == 0)
+                msg += plen + 2;
+            *zmsg = msg;
+            break;
+        }
+        got += (size_t)k;
+    }
+    return got;
+}
+
+/* A read of `want` bytes of `field` starting at `start` came back with `got`. */
+static int short_read(reader *r, size_t start, size_t want, const char *field, size_t got,
+                      int zcode, const char *zmsg) {
+    if (zcode != Z_OK && zcode != Z_BUF_ERROR) /* Z_BUF_ERROR: gzip stream cut short */
+        return vt_data_fail(r->err, VT_DATA_EIO, "%s: offset %zu: read error in %s: %s",
+                            r->path, start + got, field, zmsg ? zmsg : "unknown");
+    return vt_data_fail(r->err, VT_DATA_ETRUNC,
+                        "%s: truncated at offset %zu: expected %zu bytes of %s, got %zu%s%s",
+                        r->path, start, want, field, got,
+                        zcode == Z_BUF_ERROR ? " (gzip: " : "",
+                        zcode == Z_BUF_ERROR ? "unexpected end of stream)" : "");
+}
+
+static const char *type_name(int type) {
+    switch (type) {
+    case 0x08: return "unsigned byte";
+    case 0x09: return "signed byte";
+    case 0x0B: return "int16";
+    case 0x0C: return "int32";
+    case 0x0D: return "float32";
+    case 0x0E: return "float64";
+    default:   return "unknown";
+    }
+}
+
+static uint32_t be32(const uint8_t *p) {
+    return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+
+static int read_header(reader *r, vt_idx *out, int want_ndim) {
+    uint8_t magic[4], raw[4 * VT_IDX_MAX_DIMS];
+    int zcode;
+    const char *zmsg;
+    size_t got = read_some(r, magic, 4, &zcode, &zmsg);
+    if (got == 0 && zcode == Z_OK)
+        return vt_data_fail(r->err, VT_DATA_ETRUNC,
+                            "%s: offset 0: empty file, expected the IDX magic 00 00 08 <ndim>",
+                            r->path);
+    if (got < 4) return short_read(r, 0, 4, "IDX magic", got, zcode, zmsg);
+    if (magic[0] != 0 || magic[1] != 0)
+        return vt_data_fail(r->err, VT_DATA_EFORMAT,
+                            "%s: offset 0: bad magic %02x %02x %02x %02x, expected 00 00 08 <ndim>"
+                            " (is this an IDX file?)",
+                            r->path, magic[0], magic[1], magic[2], magic[3]);
+    if (magic[2] != 0x08)
+        return vt_data_fail(r->err, VT_DATA_EFORMAT,
+                            "%s: offset 2: unsupported IDX type 0x%02x (%s), expected 0x08 "
+                            "(unsigned byte)", r->path, magic[2], type_name(magic[2]));
+    int ndim = magic[3];
+    if (want_ndim > 0 && ndim != want_ndim)
+        return vt_data_fail(r->err, VT_DATA_EFORMAT, "%s: offset 3: expected %d dims for %s, found %d",
+                            r->path, want_ndim, r->what, ndim);
+    if (ndim < 1 || ndim > VT_IDX_MAX_DIMS)
+        return vt_data_fail(r->err, VT_DATA_EFORMAT, "%s: offset 3: expected 1 to %d dims, found %d",
+                            r->path, VT_IDX_MAX_DIMS, ndim);
+
+    size_t nraw = 4 * (size_t)ndim;
+    got = read_some(r, raw, nraw, &zcode, &zmsg);
+    if (got < nraw) return short_read(r, 4, nraw, "dims", got, zcode, zmsg);
+    size_t size = 1;
+    for (int i = 0; i < ndim; i++) {
+        uint32_t d = be32(raw + 4 * i);
+        size_t off = 4 + 4 * (size_t)i;
+        if (d == 0)
+            return vt_data_fail(r->err, VT_DATA_EFORMAT, "%s: offset %zu: dim %d is 0, expected >= 1",
+                                r->path, off, i);
+        /* Checked before multiplying, so the product can neither overflow nor pass
+         * the cap. */
+        if (d > VT_IDX_MAX_BYTES / size)
+            return vt_data_fail(r->err, VT_DATA_ETOOBIG,
+                                "%s: offset %zu: dim %d = %u makes %s larger than %zu bytes, "
+                                "expected at most %zu bytes in total",
+                                r->path, off, i, d, r->what, VT_IDX_MAX_BYTES, VT_IDX_MAX_BYTES);
+        size *= d;
+        out->dims[i] = d;
+    }
+    out->ndim = ndim;
+    out->size = size;
+    out->data_offset = 4 + nraw;
+    return VT_DATA_OK;
+}
+
+static int read_payload(reader *r, vt_idx *out) {
+    size_t size = out->size, have = 0, cap = size < CHUNK ? size : CHUNK;
+    int zcode = Z_OK;
+    const char *zmsg = NULL;
+    out->data = malloc(cap);
+    if (!out->data) goto nomem;
+    while (have < size) {
+        if (have == cap) {
+            cap = cap * 2 < size ? cap * 2 : size; /* cap <= 2^31: no overflow */
+            uint8_t *grown = realloc(out->data, cap);
+            if (!grown) goto nomem;
+            out->data = grown;
+        }
+        size_t want = cap - have, got = read_some(r, out->data + have, want, &zcode, &zmsg);
+        have += got;
+        if (got < want) break;
+    }
+    if (have < size) return short_read(r, out->data_offset, size, r->what, have, zcode, zmsg);
+
+    /* Reading one byte past the end also makes zlib check the gzip trailer (CRC). */
+    uint8_t extra;
+    size_t end = out->data_offset + size;
+    if (read_some(r, &extra, 1, &zcode, &zmsg) != 0)
+        return vt_data_fail(r->err, VT_DATA_EFORMAT,
+                            "%s: offset %zu: expected end of file after %zu bytes of %s, found more",
+                            r->path, end, size, r->what);
+    if (zcode != Z_OK)
+        return vt_data_fail(r->err, zcode == Z_BUF_ERROR ? VT_DATA_ETRUNC : VT_DATA_EIO,
+                            "%s: offset %zu: bad gzip trailer after %zu bytes of %s: %s",
+                            r->path, end, size, r->what, zmsg ? zmsg : "unknown");
+    return VT_DATA_OK;
+nomem:
+    return vt_data_fail(r->err, VT_DATA_ENOMEM, "%s: offset %zu: out of memory for %zu bytes of %s",
+                        r->path, out->data_offset + have, size, r->what);
+}
+
+int vt_idx_read(vt_idx *out, const char *path, int want_ndim, const char *what,
+                vt_data_err *err) {
+    if (err) *err = (vt_data_err){0};
+    if (!out || !path)
+        return vt_data_fail(err, VT_DATA_EARG, "vt_idx_read: NULL %s", out ? "path" : "output");
+    memset(out, 0, sizeof *out);
+    errno = 0;
+    reader r = {gzopen(path, "rb"), path, what ? what : "data", err};
+    if (!r.f)
+        return vt_data_fail(err, VT_DATA_EIO, "%s: offset 0: cannot open: %s", path,
+                            errno ? strerror(errno) : "out of memory");
+    gzbuffer(r.f, 1u << 17); /* fewer, larger reads than zlib's 8 KiB default */
+    int rc = read_header(&r, out, want_ndim);
+    if (rc == VT_DATA_OK) rc = read_payload(&r, out);
+    gzclose(r.f);
+    if (rc != VT_DATA_OK) vt_idx_free(out);
+    return rc;
+}
+
+void vt_idx_free(vt_idx *idx) {
+    if (!idx) return;
+    free(idx->data);
+    memset(idx, 0, sizeof *idx);
+}

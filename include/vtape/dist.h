@@ -1,0 +1,61 @@
+/* Distributions: a small vtable plus parameter tensors. Priors, posteriors and
+ * likelihoods are all vt_dist; users add their own by filling a vt_dist_ops in
+ * their own file (examples/custom_prior.c). Every dist lives in the context arena
+ * for one step. Values are rows: a dist over D-vectors with R rows of parameters. */
+#ifndef VTAPE_DIST_H
+#define VTAPE_DIST_H
+
+#include "vtape/core.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct vt_dist vt_dist;
+typedef struct vt_dist_ops {
+    const char *name;
+    /* k samples per parameter row, (k·rows) x dim, sample-major (row s·rows + r).
+     * Reparameterized where the family allows it, so gradients reach the parameters. */
+    vt_tensor *(*rsample)(vt_ctx *ctx, vt_dist *d, int k);
+    /* log density of each row of x → (rows of x) x 1; x may have k·rows rows. */
+    vt_tensor *(*log_prob)(vt_ctx *ctx, vt_dist *d, vt_tensor *x);
+} vt_dist_ops;
+
+struct vt_dist {
+    const vt_dist_ops *ops;
+    int rows, dim;
+    vt_tensor *p[4];          /* the family's parameters, in its own order */
+    vt_tensor *eps, *sample;  /* noise and value of the last rsample */
+    void *user;               /* for user-defined families */
+};
+
+vt_dist *vt_dist_new(vt_ctx *ctx, const vt_dist_ops *ops, int rows, int dim);
+
+/* Built-in families (parameters are tensors on the tape). */
+vt_dist *vt_normal(vt_ctx *ctx, vt_tensor *mu, vt_tensor *logsig);     /* diagonal */
+vt_dist *vt_std_normal(vt_ctx *ctx, int rows, int dim);
+/* Full covariance: Σ = L Lᵀ, L = mask ⊙ reshape(lprime, Z, Z) + diag(exp(logsig)).
+ * log_prob is exact for its own samples (it reuses their noise). */
+vt_dist *vt_fullcov_normal(vt_ctx *ctx, vt_tensor *mu, vt_tensor *logsig, vt_tensor *lprime);
+/* Mixture of C diagonal Gaussians (logits 1 x C, means and logsigs C x D) over `rows`
+ * rows; rsample picks components without gradient, then reparameterizes. */
+vt_dist *vt_mog(vt_ctx *ctx, int rows, vt_tensor *logits, vt_tensor *means, vt_tensor *logsigs);
+vt_dist *vt_bernoulli_logits(vt_ctx *ctx, vt_tensor *logits);   /* rsample: hard 0/1 */
+/* Gaussian likelihood: mean R x D, logsig 1 x D (learned parameter or constant). */
+vt_dist *vt_gaussian(vt_ctx *ctx, vt_tensor *mean, vt_tensor *logsig);
+
+extern const vt_dist_ops vt_normal_ops, vt_std_normal_ops, vt_fullcov_normal_ops, vt_mog_ops,
+    vt_bernoulli_ops, vt_gaussian_ops;
+
+/* KL(q ‖ p) per row of q (rows x 1): a registered closed form when one exists for
+ * (q->ops, p->ops), else a one-sample Monte-Carlo estimate log q(z) − log p(z). */
+typedef vt_tensor *(*vt_kl_fn)(vt_ctx *ctx, vt_dist *q, vt_dist *p);
+vt_tensor *vt_kl(vt_ctx *ctx, vt_dist *q, vt_dist *p);
+int vt_kl_has_closed_form(const vt_dist *q, const vt_dist *p);
+/* Add a closed form for a pair of families (up to 32 user rules). 0 on success. */
+int vt_kl_register(const vt_dist_ops *q, const vt_dist_ops *p, vt_kl_fn fn);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

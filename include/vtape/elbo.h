@@ -1,0 +1,62 @@
+/* ELBO estimators for any latent model given as three functions:
+ *   q(z | x, c)   posterior      p(z | c)  prior      p(x | z, c)  likelihood.
+ * Gradients for every parameter come from vt_backward through the reparameterized
+ * sample: nothing here is model-specific. */
+#ifndef VTAPE_ELBO_H
+#define VTAPE_ELBO_H
+
+#include "vtape/dist.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct vt_latent_model vt_latent_model;
+struct vt_latent_model {
+    /* x: R x D data, c: R x C condition or NULL */
+    vt_dist *(*posterior)(vt_ctx *ctx, const vt_latent_model *m, vt_tensor *x, vt_tensor *c);
+    vt_dist *(*prior)(vt_ctx *ctx, const vt_latent_model *m, int rows, vt_tensor *c);
+    /* z: K·R x Z (sample-major); c still R x C */
+    vt_dist *(*likelihood)(vt_ctx *ctx, const vt_latent_model *m, vt_tensor *z, vt_tensor *c);
+    void *self;
+};
+
+typedef enum {
+    VT_EST_GENERIC,   /* (A) log p(x,z) − log q(z|x): any prior/posterior pair */
+    VT_EST_ANALYTIC,  /* (B) E_q log p(x|z) − KL(q‖p), closed-form KL when registered */
+    VT_EST_IWAE,      /* log (1/K) Σ_k p(x, z_k)/q(z_k|x): the importance-weighted bound */
+} vt_estimator;
+int vt_estimator_parse(const char *name, vt_estimator *out);   /* generic|analytic|iwae */
+const char *vt_estimator_name(vt_estimator e);
+
+typedef struct vt_elbo_opts {
+    vt_estimator estimator;
+    int k;              /* samples per datapoint (0 → 1) */
+    float beta;         /* weight of the KL term in the loss (not with IWAE) */
+    float free_bits;    /* λ > 0: each group's batch-mean KL counts as max(λ, KL_g) */
+    int fb_groups;      /* latent groups for free bits (0 → one group per dimension) */
+} vt_elbo_opts;
+vt_elbo_opts vt_elbo_defaults(void);   /* generic-free: analytic, k 1, β 1, no free bits */
+
+typedef struct vt_elbo_terms {
+    vt_tensor *loss;     /* scalar to minimise: batch mean of rec + β·KL (or −IWAE) */
+    double rec, kl;      /* batch means, nats per datapoint: −E log p(x|z), E[log q − log p] */
+    double elbo;         /* batch mean of the bound with β = 1 (IWAE: the IWAE bound) */
+    float *elbo_rows;    /* per datapoint (arena, R values) */
+} vt_elbo_terms;
+
+int vt_elbo(vt_ctx *ctx, const vt_latent_model *m, vt_tensor *x, vt_tensor *c,
+            const vt_elbo_opts *opts, vt_elbo_terms *out);   /* 0, or −1 with ctx error */
+
+/* Importance-sampled log p(x) ≈ log (1/L) Σ_l p(x, z_l)/q(z_l|x), z_l ~ q(z|x), per
+ * datapoint, with L = `samples` (thousands are fine): decoded in chunks of at most
+ * `chunk_rows` rows (0 → 50000), combined with a running log-sum-exp in double, so
+ * memory stays bounded. x: n x d (and c: n x dc or NULL) in caller memory. ctx is used
+ * as scratch and reset. Returns 0, or −1 with ctx's error kept in `err`. */
+int vt_log_px(vt_ctx *ctx, const vt_latent_model *m, const float *x, const float *c, int n,
+              int d, int dc, int samples, int chunk_rows, double *out, char *err, size_t errlen);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,198 @@
+/* ELBO estimators, generic over any (posterior, prior, likelihood) triple.
+ *
+ *   (A) generic:   L = E_q[log p(x|z) + log p(z) − log q(z|x)]
+ *   (B) analytic:  L = E_q[log p(x|z)] − KL(q ‖ p)
+ *   IWAE:          L_K = E[log (1/K) Σ_k w_k],  w_k = p(x, z_k) / q(z_k|x)
+ *
+ * K samples per datapoint are drawn at once (rows s·R + r), so the decoder runs one
+ * batch of K·R rows. The loss is the batch mean of rec + β·KL; free bits replace the
+ * KL by Σ_g max(λ, KL_g), KL_g the batch-mean KL of latent group g. */
+#include "vtape/elbo.h"
+#include "vtape/ops.h"
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+int vt_estimator_parse(const char *name, vt_estimator *out) {
+    static const char *names[] = {"generic", "analytic", "iwae"};
+    for (int i = 0; i < 3; i++)
+        if (name && strcmp(name, names[i]) == 0) {
+            *out = (vt_estimator)i;
+            return 0;
+        }
+    return -1;
+}
+
+const char *vt_estimator_name(vt_estimator e) {
+    return e == VT_EST_GENERIC ? "generic" : e == VT_EST_ANALYTIC ? "analytic" : "iwae";
+}
+
+vt_elbo_opts vt_elbo_defaults(void) {
+    return (vt_elbo_opts){.estimator = VT_EST_ANALYTIC, .k = 1, .beta = 1.0f};
+}
+
+static double mean_of(const vt_tensor *t) {
+    double s = 0;
+    size_t n = vt_numel(t);
+    for (size_t i = 0; i < n; i++) s += t->data[i];
+    return s / (double)n;
+}
+
+/* Per-dimension KL of a diagonal Normal against N(0, I): ½(mu² + σ² − 1) − log σ. */
+static vt_tensor *kl_dims_normal_std(vt_ctx *ctx, vt_tensor *mu, vt_tensor *ls) {
+    vt_tensor *var = vt_exp(ctx, vt_scale(ctx, ls, 2.0f));
+    vt_tensor *t = vt_add_scalar(ctx, vt_add(ctx, vt_square(ctx, mu), var), -1.0f);
+    return vt_axpby(ctx, 0.5f, t, -1.0f, ls);
+}
+
+/* Σ_g max(λ, KL_g) over groups of the batch-mean per-dimension KL. */
+static vt_tensor *free_bits_kl(vt_ctx *ctx, vt_dist *q, vt_dist *p, vt_tensor *kl_rows,
+                               const vt_elbo_opts *o) {
+    if (q->ops == &vt_normal_ops && p->ops == &vt_std_normal_ops) {
+        int Z = q->dim, G = o->fb_groups > 0 ? o->fb_groups : Z;
+        if (Z % G != 0)
+            return vt_fail(ctx, "vt_elbo: %d free-bits groups do not divide latent size %d", G, Z);
+        vt_tensor *per_dim = vt_mean_cols(ctx, kl_dims_normal_std(ctx, q->p[0], q->p[1]));
+        vt_tensor *groups = vt_sum_rows(ctx, vt_reshape(ctx, per_dim, 2, (int[]){G, Z / G}));
+        return vt_sum(ctx, vt_clamp_min(ctx, groups, o->free_bits));
+    }
+    /* Other pairs: the whole latent is one group. */
+    if (o->fb_groups > 1)
+        return vt_fail(ctx, "vt_elbo: free-bits groups need a normal posterior and a "
+                            "standard normal prior (got %s and %s)", q->ops->name, p->ops->name);
+    return vt_clamp_min(ctx, vt_mean(ctx, kl_rows), o->free_bits);
+}
+
+/* Per-datapoint mean over K samples of a (K·R) x 1 tensor, into out[R]. */
+static void mean_over_samples(const vt_tensor *t, int K, int R, float *out) {
+    for (int r = 0; r < R; r++) {
+        double s = 0;
+        for (int k = 0; k < K; k++) s += t->data[(size_t)k * R + r];
+        out[r] = (float)(s / K);
+    }
+}
+
+int vt_elbo(vt_ctx *ctx, const vt_latent_model *m, vt_tensor *x, vt_tensor *c,
+            const vt_elbo_opts *opts, vt_elbo_terms *out) {
+    vt_elbo_opts o = opts ? *opts : vt_elbo_defaults();
+    int K = o.k > 0 ? o.k : 1;
+    memset(out, 0, sizeof *out);
+    if (!vt_check(ctx, "vt_elbo", x)) return -1;
+    if (o.free_bits < 0 || !(o.beta >= 0)) {
+        vt_fail(ctx, "vt_elbo: beta %g and free bits %g must be >= 0", o.beta, o.free_bits);
+        return -1;
+    }
+    int R = vt_rows(x);
+    vt_dist *q = m->posterior(ctx, m, x, c);
+    vt_dist *p = m->prior(ctx, m, R, c);
+    if (!q || !p || vt_ctx_error(ctx)) {
+        if (!vt_ctx_error(ctx)) vt_fail(ctx, "vt_elbo: the model gave no posterior or prior");
+        return -1;
+    }
+    vt_tensor *z = q->ops->rsample(ctx, q, K);                       /* K·R x Z */
+    vt_dist *lik = m->likelihood(ctx, m, z, c);
+    if (!lik) {
+        if (!vt_ctx_error(ctx)) vt_fail(ctx, "vt_elbo: the model gave no likelihood");
+        return -1;
+    }
+    vt_tensor *log_px = lik->ops->log_prob(ctx, lik, x);              /* K·R x 1 */
+    float *elbo_rows = vt_arena_alloc(ctx, (size_t)R * sizeof(float));
+    if (!elbo_rows || vt_ctx_error(ctx)) return -1;
+    out->rec = -mean_of(log_px);
+
+    if (o.estimator == VT_EST_ANALYTIC) {
+        vt_tensor *kl_rows = vt_kl(ctx, q, p);                        /* R x 1 */
+        if (vt_ctx_error(ctx)) return -1;
+        out->kl = mean_of(kl_rows);
+        vt_tensor *kl_term = o.free_bits > 0 ? free_bits_kl(ctx, q, p, kl_rows, &o)
+                                             : vt_mean(ctx, kl_rows);
+        out->loss = vt_axpby(ctx, -1.0f, vt_mean(ctx, log_px), o.beta, kl_term);
+        mean_over_samples(log_px, K, R, elbo_rows);
+        for (int r = 0; r < R; r++) elbo_rows[r] -= kl_rows->data[r];
+    } else {
+        /* log q − log p at the sample: the KL's Monte-Carlo integrand */
+        vt_tensor *log_ratio = vt_sub(ctx, q->ops->log_prob(ctx, q, z), p->ops->log_prob(ctx, p, z));
+        if (vt_ctx_error(ctx)) return -1;
+        out->kl = mean_of(log_ratio);
+        vt_tensor *log_w = vt_sub(ctx, log_px, log_ratio);            /* K·R x 1 */
+        if (o.estimator == VT_EST_IWAE) {
+            vt_tensor *iw = vt_logmeanexp_samples(ctx, vt_reshape(ctx, log_w, 2, (int[]){K, R}));
+            out->loss = vt_scale(ctx, vt_mean(ctx, iw), -1.0f);
+            if (vt_ctx_error(ctx)) return -1;
+            memcpy(elbo_rows, iw->data, (size_t)R * sizeof(float));
+        } else {
+            vt_tensor *kl_term = o.free_bits > 0 ? free_bits_kl(ctx, q, p, log_ratio, &o)
+                                                 : vt_mean(ctx, log_ratio);
+            out->loss = vt_axpby(ctx, -1.0f, vt_mean(ctx, log_px), o.beta, kl_term);
+            mean_over_samples(log_w, K, R, elbo_rows);
+        }
+    }
+    if (vt_ctx_error(ctx)) return -1;
+    double s = 0;
+    for (int r = 0; r < R; r++) s += elbo_rows[r];
+    out->elbo = s / R;
+    out->elbo_rows = elbo_rows;
+    return 0;
+}
+
+int vt_log_px(vt_ctx *ctx, const vt_latent_model *m, const float *x, const float *c, int n,
+              int d, int dc, int samples, int chunk_rows, double *out, char *err, size_t errlen) {
+    if (chunk_rows <= 0) chunk_rows = 50000;
+    if (!x || n < 1 || d < 1 || samples < 1 || (c && dc < 1)) {
+        if (err) snprintf(err, errlen, "vt_log_px: bad arguments (n %d, d %d, samples %d)", n, d, samples);
+        return -1;
+    }
+    int per_chunk = chunk_rows / samples > 0 ? chunk_rows / samples : 1;  /* datapoints */
+    int k_piece = samples < chunk_rows ? samples : chunk_rows;          /* samples */
+    double *sum = malloc((size_t)per_chunk * sizeof *sum);   /* one buffer per call */
+    if (!sum) {
+        if (err) snprintf(err, errlen, "vt_log_px: out of memory");
+        return -1;
+    }
+    int prev = vt_set_grad_enabled(ctx, 0);
+    int rc = 0;
+    for (int i0 = 0; i0 < n && rc == 0; i0 += per_chunk) {
+        int R = n - i0 < per_chunk ? n - i0 : per_chunk;
+        double *lse_max = out + i0;   /* running log-sum-exp as (max, Σ exp(· − max)) */
+        for (int r = 0; r < R; r++) { lse_max[r] = -INFINITY; sum[r] = 0; }
+        for (int k0 = 0; k0 < samples; k0 += k_piece) {
+            int K = samples - k0 < k_piece ? samples - k0 : k_piece;
+            vt_ctx_reset(ctx);
+            vt_tensor *xb = vt_tensor_wrap(ctx, 2, (int[]){R, d}, (float *)x + (size_t)i0 * d);
+            vt_tensor *cb = c ? vt_tensor_wrap(ctx, 2, (int[]){R, dc}, (float *)c + (size_t)i0 * dc)
+                              : NULL;
+            vt_dist *q = m->posterior(ctx, m, xb, cb);
+            vt_dist *p = m->prior(ctx, m, R, cb);
+            vt_tensor *log_w = NULL;
+            if (q && p) {
+                vt_tensor *z = q->ops->rsample(ctx, q, K);
+                vt_dist *lik = m->likelihood(ctx, m, z, cb);
+                if (lik)
+                    log_w = vt_add(ctx, lik->ops->log_prob(ctx, lik, xb),
+                                   vt_sub(ctx, p->ops->log_prob(ctx, p, z),
+                                          q->ops->log_prob(ctx, q, z)));
+            }
+            if (!log_w || vt_ctx_error(ctx)) {
+                if (err) snprintf(err, errlen, "%s", vt_ctx_error(ctx) ? vt_ctx_error(ctx) : "vt_log_px: model failed");
+                rc = -1;
+                break;
+            }
+            for (int k = 0; k < K; k++)
+                for (int r = 0; r < R; r++) {
+                    double w = log_w->data[(size_t)k * R + r];
+                    if (w == -INFINITY) continue;   /* zero weight */
+                    if (w > lse_max[r]) {
+                        sum[r] = sum[r] * exp(lse_max[r] - w) + 1.0;
+                        lse_max[r] = w;
+                    } else {
+                        sum[r] += exp(w - lse_max[r]);
+                    }
+                }
+        }
+        for (int r = 0; r < R && rc == 0; r++) out[i0 + r] = lse_max[r] + log(sum[r]) - log((double)samples);
+    }
+    vt_set_grad_enabled(ctx, prev);
+    free(sum);
+    return rc;
+}

@@ -1,0 +1,113 @@
+/* The VAE configuration as text: the architecture string of the CLI, and the
+ * one-line "key=value" form stored in checkpoints. */
+#include "vtape/vae.h"
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char *const POSTERIORS[] = {"diag", "fullcov"};
+static const char *const PRIORS[] = {"std_normal", "mog"};
+static const char *const LIKELIHOODS[] = {"bernoulli", "gaussian", "gaussian_learned"};
+
+static int lookup(const char *const *names, int n, const char *s) {
+    for (int i = 0; i < n; i++)
+        if (strcmp(names[i], s) == 0) return i;
+    return -1;
+}
+
+/* Parse a positive int in [1, max] from s; end at '-' ',' or NUL. */
+static int parse_dim(const char *s, char **end, int max) {
+    errno = 0;
+    long v = strtol(s, end, 10);
+    if (*end == s || errno || v < 1 || v > max) return -1;
+    return (int)v;
+}
+
+int vt_vae_parse_arch(vt_vae_config *cfg, const char *arch, char *err, size_t errlen) {
+    int dims[VT_VAE_MAX_HIDDEN + 1], n = 0;
+    const char *s = arch;
+    while (s && *s) {
+        char *end;
+        int d = parse_dim(s, &end, 1 << 20);
+        if (d < 0 || n == VT_VAE_MAX_HIDDEN + 1 || (*end && *end != '-')) {
+            snprintf(err, errlen, "architecture '%s': expected sizes like 784-512-256 "
+                     "(1 to %d hidden layers)", arch, VT_VAE_MAX_HIDDEN);
+            return -1;
+        }
+        dims[n++] = d;
+        s = *end ? end + 1 : end;
+    }
+    if (n < 2) {
+        snprintf(err, errlen, "architecture '%s': need the input size and at least one hidden "
+                 "layer, e.g. 784-512-256", arch ? arch : "");
+        return -1;
+    }
+    cfg->x_dim = dims[0];
+    cfg->n_hidden = n - 1;
+    for (int i = 1; i < n; i++) cfg->hidden[i - 1] = dims[i];
+    return 0;
+}
+
+int vt_vae_config_format(const vt_vae_config *c, char *buf, size_t len) {
+    char hidden[128] = "";
+    size_t off = 0;
+    for (int i = 0; i < c->n_hidden && off < sizeof hidden; i++)
+        off += snprintf(hidden + off, sizeof hidden - off, i ? ",%d" : "%d", c->hidden[i]);
+    int n = snprintf(buf, len, "x_dim=%d hidden=%s latent=%d act=%s classes=%d posterior=%s "
+                     "prior=%s mog=%d likelihood=%s lik_logsig=%.9g seed=%llu",
+                     c->x_dim, c->n_hidden ? hidden : "none", c->latent, vt_act_name(c->act),
+                     c->n_classes, POSTERIORS[c->posterior], PRIORS[c->prior],
+                     c->mog_components, LIKELIHOODS[c->likelihood], c->lik_logsig,
+                     (unsigned long long)c->seed);
+    return n > 0 && (size_t)n < len ? 0 : -1;
+}
+
+int vt_vae_config_parse(vt_vae_config *out, const char *text, char *err, size_t errlen) {
+    vt_vae_config c = vt_vae_default_config();
+    char buf[1024];
+    if (!text || strlen(text) >= sizeof buf) {
+        snprintf(err, errlen, "model configuration missing or too long");
+        return -1;
+    }
+    strcpy(buf, text);
+    int seen = 0;
+    for (char *save = NULL, *tok = strtok_r(buf, " ", &save); tok; tok = strtok_r(NULL, " ", &save)) {
+        char *eq = strchr(tok, '=');
+        if (!eq) goto bad;
+        *eq = '\0';
+        const char *k = tok, *v = eq + 1;
+        char *end;
+        if (!strcmp(k, "x_dim")) { if ((c.x_dim = parse_dim(v, &end, 1 << 20)) < 0 || *end) goto bad; }
+        else if (!strcmp(k, "latent")) { if ((c.latent = parse_dim(v, &end, 1 << 16)) < 0 || *end) goto bad; }
+        else if (!strcmp(k, "classes")) { c.n_classes = (int)strtol(v, &end, 10); if (*end || c.n_classes < 0 || c.n_classes > 1 << 16) goto bad; }
+        else if (!strcmp(k, "mog")) { if ((c.mog_components = parse_dim(v, &end, 1 << 16)) < 0 || *end) goto bad; }
+        else if (!strcmp(k, "act")) { if (vt_act_parse(v, &c.act) != 0) goto bad; }
+        else if (!strcmp(k, "posterior")) { int i = lookup(POSTERIORS, 2, v); if (i < 0) goto bad; c.posterior = (vt_posterior_kind)i; }
+        else if (!strcmp(k, "prior")) { int i = lookup(PRIORS, 2, v); if (i < 0) goto bad; c.prior = (vt_prior_kind)i; }
+        else if (!strcmp(k, "likelihood")) { int i = lookup(LIKELIHOODS, 3, v); if (i < 0) goto bad; c.likelihood = (vt_lik_kind)i; }
+        else if (!strcmp(k, "lik_logsig")) { c.lik_logsig = strtof(v, &end); if (*end) goto bad; }
+        else if (!strcmp(k, "seed")) { c.seed = strtoull(v, &end, 10); if (*end) goto bad; }
+        else if (!strcmp(k, "hidden")) {
+            c.n_hidden = 0;
+            if (strcmp(v, "none") != 0)
+                for (const char *s = v; *s;) {
+                    int d = parse_dim(s, &end, 1 << 20);
+                    if (d < 0 || c.n_hidden == VT_VAE_MAX_HIDDEN || (*end && *end != ',')) goto bad;
+                    c.hidden[c.n_hidden++] = d;
+                    s = *end ? end + 1 : end;
+                }
+        } else goto bad;
+        seen++;
+        continue;
+    bad:
+        snprintf(err, errlen, "model configuration: bad entry '%s%s%s'", tok, eq ? "=" : "", eq ? eq + 1 : "");
+        return -1;
+    }
+    if (seen < 11) {
+        snprintf(err, errlen, "model configuration: %d of 11 fields present", seen);
+        return -1;
+    }
+    *out = c;
+    return 0;
+}

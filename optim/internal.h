@@ -1,0 +1,39 @@
+/* Private to optim/: the optimizer state shared by the constructor and the updates. */
+#ifndef VT_OPTIM_INTERNAL_H
+#define VT_OPTIM_INTERNAL_H
+
+#include "vtape/optim.h"
+
+/* Moments below this magnitude are stored as 0. Adam's moments of weights whose
+ * gradient stays zero decay geometrically (m by beta1, v by beta2 per step) and would
+ * spend thousands of steps as subnormals, each of which costs ~100 cycles per
+ * arithmetic op on x86. Far above FLT_MIN (1.2e-38), so a stored moment times a beta
+ * never lands in the subnormal range for long. Harmless numerically: a flushed m
+ * moves p by at most lr * 1e-30 / eps, and a flushed v changes sqrt(v) by < 1e-15,
+ * far below eps (1e-8 by default). The alternative, setting FTZ/DAZ in MXCSR, would
+ * change floating-point mode for the caller's whole thread. */
+#define VT_MOMENT_FLUSH 1e-30f
+
+/* The update loops run over blocks of this many elements with a scalar tail: GCC's
+ * -O2 vectorizer only vectorizes a loop when no remainder loop is needed, which a
+ * fixed-length inner loop guarantees. (Adam's sqrtf also needs -fno-math-errno.) */
+#define VT_OPTIM_BLOCK 16
+
+struct vt_optim {
+    vt_store *store;
+    vt_optim_config cfg;
+    long t;              /* updates taken */
+    char error[256];
+};
+
+/* The updates proper. Slot pointers are looked up on every step because adding
+ * parameters to the store may move its blocks. t is already advanced. Return 0, or
+ * -1 with opt->error set when a slot cannot be allocated. */
+int vt_sgd_update(vt_optim *opt, float lr);
+int vt_adam_update(vt_optim *opt, float lr);   /* Adam and AdamW */
+
+int vt_optim_fail(vt_optim *opt, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Case-insensitive ASCII comparison for the name parsers; 1 when equal. */
+int vt_optim_name_eq(const char *a, const char *b);
+
+#endif

@@ -1,0 +1,142 @@
+/* Learning-rate and KL-weight schedules: pure functions of the step number, so a
+ * resumed run only needs the step count to continue on the same curve. */
+#include "optim/internal.h"
+#include <math.h>
+#include <stdio.h>
+
+#define VT_PI 3.14159265358979323846
+
+static int schedule_error(char *err, size_t err_len, const char *who, const char *what,
+                          double value) {
+    if (err && err_len) snprintf(err, err_len, "%s: %s (got %g)", who, what, value);
+    return -1;
+}
+
+static int finite_nonneg(float x) { return x >= 0.0f && isfinite(x); }
+
+/* ---- learning rate ---- */
+
+int vt_lr_schedule_check(const vt_lr_schedule *s, char *err, size_t err_len) {
+    const char *who = "lr schedule";
+    if (!s) return schedule_error(err, err_len, who, "no schedule given", 0);
+    if (!finite_nonneg(s->lr)) return schedule_error(err, err_len, who,
+                                                     "lr must be finite and >= 0", s->lr);
+    if (s->warmup_steps < 0)
+        return schedule_error(err, err_len, who, "warmup_steps must be >= 0",
+                              (double)s->warmup_steps);
+    switch (s->kind) {
+    case VT_LR_CONSTANT:
+        return 0;
+    case VT_LR_STEP:
+        if (s->step_size < 1)
+            return schedule_error(err, err_len, who, "step decay needs step_size >= 1",
+                                  (double)s->step_size);
+        if (!(s->gamma > 0.0f && s->gamma <= 1.0f))
+            return schedule_error(err, err_len, who, "step decay gamma must be in (0, 1]",
+                                  s->gamma);
+        return 0;
+    case VT_LR_COSINE:
+        if (s->decay_steps < 1)
+            return schedule_error(err, err_len, who, "cosine needs decay_steps >= 1",
+                                  (double)s->decay_steps);
+        if (!(s->lr_min >= 0.0f && s->lr_min <= s->lr))
+            return schedule_error(err, err_len, who, "cosine lr_min must be in [0, lr]",
+                                  s->lr_min);
+        return 0;
+    }
+    return schedule_error(err, err_len, who, "unknown kind", s->kind);
+}
+
+float vt_lr_at(const vt_lr_schedule *s, long step) {
+    if (vt_lr_schedule_check(s, NULL, 0) != 0) return NAN;
+    if (step < 0) step = 0;
+    const double lr = s->lr;
+    if (step < s->warmup_steps) return (float)(lr * (double)(step + 1) / (double)s->warmup_steps);
+    const long k = step - s->warmup_steps;
+    switch (s->kind) {
+    case VT_LR_STEP:
+        return (float)(lr * pow(s->gamma, (double)(k / s->step_size)));
+    case VT_LR_COSINE:
+        if (k >= s->decay_steps) return s->lr_min;
+        return (float)(s->lr_min + (lr - s->lr_min) * 0.5 *
+                                       (1.0 + cos(VT_PI * (double)k / (double)s->decay_steps)));
+    case VT_LR_CONSTANT:
+    default:
+        return s->lr;
+    }
+}
+
+/* ---- KL weight ---- */
+
+int vt_beta_schedule_check(const vt_beta_schedule *s, char *err, size_t err_len) {
+    const char *who = "beta schedule";
+    if (!s) return schedule_error(err, err_len, who, "no schedule given", 0);
+    if (!finite_nonneg(s->beta))
+        return schedule_error(err, err_len, who, "beta must be finite and >= 0", s->beta);
+    switch (s->kind) {
+    case VT_BETA_CONSTANT:
+        return 0;
+    case VT_BETA_LINEAR:
+        if (s->warmup_steps < 0)
+            return schedule_error(err, err_len, who, "linear warmup_steps must be >= 0",
+                                  (double)s->warmup_steps);
+        return 0;
+    case VT_BETA_CYCLICAL:
+        if (s->cycles < 1)
+            return schedule_error(err, err_len, who, "cyclical needs cycles >= 1", s->cycles);
+        if (s->total_steps < s->cycles)
+            return schedule_error(err, err_len, who, "cyclical needs total_steps >= cycles",
+                                  (double)s->total_steps);
+        if (!(s->ramp > 0.0f && s->ramp <= 1.0f))
+            return schedule_error(err, err_len, who, "cyclical ramp must be in (0, 1]",
+                                  s->ramp);
+        return 0;
+    }
+    return schedule_error(err, err_len, who, "unknown kind", s->kind);
+}
+
+float vt_beta_at(const vt_beta_schedule *s, long step) {
+    if (vt_beta_schedule_check(s, NULL, 0) != 0) return NAN;
+    if (step < 0) step = 0;
+    const double beta = s->beta;
+    switch (s->kind) {
+    case VT_BETA_LINEAR:
+        if (step >= s->warmup_steps) return s->beta;
+        return (float)(beta * (double)step / (double)s->warmup_steps);
+    case VT_BETA_CYCLICAL: {
+        if (step >= s->total_steps) return s->beta;
+        /* A fractional period keeps the M cycles equal when M does not divide T. */
+        const double period = (double)s->total_steps / s->cycles;
+        const double u = fmod((double)step, period) / period;
+        return u < s->ramp ? (float)(beta * u / s->ramp) : s->beta;
+    }
+    case VT_BETA_CONSTANT:
+    default:
+        return s->beta;
+    }
+}
+
+/* ---- names ---- */
+
+static const char *const lr_names[] = {"constant", "step", "cosine"};
+static const char *const beta_names[] = {"constant", "linear", "cyclical"};
+
+int vt_lr_kind_parse(const char *name) {
+    for (int k = 0; k < 3; k++)
+        if (vt_optim_name_eq(name, lr_names[k])) return k;
+    return -1;
+}
+
+const char *vt_lr_kind_name(vt_lr_kind kind) {
+    return (unsigned)kind < 3 ? lr_names[kind] : "unknown";
+}
+
+int vt_beta_kind_parse(const char *name) {
+    for (int k = 0; k < 3; k++)
+        if (vt_optim_name_eq(name, beta_names[k])) return k;
+    return -1;
+}
+
+const char *vt_beta_kind_name(vt_beta_kind kind) {
+    return (unsigned)kind < 3 ? beta_names[kind] : "unknown";
+}

@@ -1,0 +1,137 @@
+/* `vtape eval`: rebuild a model from its checkpoint and report the test NELBO and the
+ * importance-sampled −log p(x). The test set is fixed as in training: binarization
+ * and test seed come from run.txt beside the checkpoint unless given. */
+#include <cblas.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "tools/cli.h"
+#include "tools/evaluate.h"
+#include "tools/fashion_data.h"
+#include "tools/model_file.h"
+#include "tools/options.h"
+#include "tools/train_options.h"
+
+#define CMD "eval"
+
+typedef struct eval_options {
+    const char *checkpoint, *data_dir;
+    int iw_k, iw_n, iw_chunk, test_seed, test_limit, binarize, threads, blas_threads;
+} eval_options;
+
+static void eval_table(eval_options *o, vt_opt *t) {
+    const vt_opt table[] = {
+        {.name = "checkpoint", .kind = VT_OPT_STRING, .dest = &o->checkpoint, .metavar = "FILE",
+         .help = "checkpoint to evaluate", .default_text = "none: required"},
+        {.name = "iw-k", .kind = VT_OPT_INT, .dest = &o->iw_k, .metavar = "K", .min = 0, .max = 1000000,
+         .help = "importance samples per image (0 skip)"},
+        {.name = "iw-n", .kind = VT_OPT_INT, .dest = &o->iw_n, .metavar = "N", .min = 0, .max = 1 << 30,
+         .help = "importance-sampled -log p(x) on the first N test images (0 skip)"},
+        {.name = "iw-chunk", .kind = VT_OPT_INT, .dest = &o->iw_chunk, .metavar = "ROWS", .min = 1,
+         .max = 1 << 30, .help = "decoder rows per importance-sampling chunk"},
+        {.name = "test-seed", .kind = VT_OPT_INT, .dest = &o->test_seed, .metavar = "S", .min = 0,
+         .max = (1u << 31) - 2, .help = "fixed test binarization and evaluation noise",
+         .default_text = "the run's, from run.txt beside the checkpoint; else 12345"},
+        {.name = "binarize", .kind = VT_OPT_CHOICE, .dest = &o->binarize, .choices = VT_CHOICES_BINARIZE,
+         .help = "how the run binarized training pixels (dynamic/static: test set sampled once)",
+         .default_text = "the run's; else dynamic"},
+        {.name = "test-limit", .kind = VT_OPT_INT, .dest = &o->test_limit, .metavar = "N", .min = 0,
+         .max = 1 << 30, .help = "use the first N test images (0 all)"},
+        {.name = "data-dir", .kind = VT_OPT_STRING, .dest = &o->data_dir, .metavar = "DIR",
+         .help = "Fashion-MNIST directory", .default_text = "the run's; else " VT_FASHION_DIR},
+        {.name = "threads", .kind = VT_OPT_INT, .dest = &o->threads, .metavar = "N", .min = 1,
+         .max = 256, .help = "vtape's element-wise threads"},
+        {.name = "blas-threads", .kind = VT_OPT_INT, .dest = &o->blas_threads, .metavar = "N",
+         .min = 1, .max = 256, .help = "OpenBLAS threads"},
+        VT_OPT_END,
+    };
+    for (size_t i = 0; i < sizeof table / sizeof table[0]; i++) t[i] = table[i];
+}
+
+int vt_cmd_eval(int argc, char **argv) {
+    eval_options o = {.iw_k = 1000, .iw_n = 1000, .iw_chunk = 50000, .threads = 1,
+                      .blas_threads = 2, .binarize = -1, .test_seed = -1};
+    vt_opt table[16];
+    eval_table(&o, table);
+    char err[1024];
+    int rc = vt_opts_parse(table, argc, argv, 1, err, sizeof err);
+    if (rc == 1) {
+        vt_opts_help(stdout, "vtape eval --checkpoint FILE [options]",
+                     "Evaluate a checkpoint on the Fashion-MNIST test set: single-sample test\n"
+                     "NELBO (nats per image) and importance-sampled -log p(x).", table);
+        return VT_EXIT_OK;
+    }
+    if (rc != 0) return vt_cli_fail(CMD, VT_EXIT_USAGE, "%s", err);
+    if (!o.checkpoint) return vt_cli_fail(CMD, VT_EXIT_USAGE, "--checkpoint FILE is required");
+    openblas_set_num_threads(o.blas_threads);
+
+    vt_vae v;
+    vt_train_state st = {0};
+    if (vt_model_file_open(o.checkpoint, &v, &st, err, sizeof err) != 0)
+        return vt_cli_fail(CMD, VT_EXIT_FAIL, "%s", err);
+    /* Fill what was not given from the run's own options. */
+    vt_train_cli *run = malloc(sizeof *run);
+    char *run_buf = NULL;
+    vt_dataset test = {0};
+    vt_fixed_test fixed = {0};
+    int status = VT_EXIT_FAIL;
+    if (!run) {
+        vt_cli_fail(CMD, VT_EXIT_FAIL, "out of memory");
+        goto out_model;
+    }
+    if (vt_model_file_run_options(o.checkpoint, run, &run_buf, err, sizeof err) < 0)
+        vt_cli_warn(CMD, "%s; using defaults", err);
+    if (o.binarize >= 0) run->o.binarize = o.binarize;
+    if (o.test_seed < 0) o.test_seed = run->o.test_seed;
+    if (!o.data_dir) o.data_dir = run->o.data_dir;
+    if (vt_fashion_load(o.data_dir, NULL, 0, &test, (size_t)o.test_limit, err, sizeof err) != 0 ||
+        vt_fixed_test_make(&fixed, &test, vt_train_binarize(&run->o), (uint64_t)o.test_seed, err,
+                           sizeof err) != 0) {
+        vt_cli_fail(CMD, VT_EXIT_FAIL, "%s", err);
+        goto out_model;
+    }
+    if (fixed.dim != v.cfg.x_dim) {
+        vt_cli_fail(CMD, VT_EXIT_FAIL, "%s: the model takes %d pixels, the test images have %d",
+                    o.checkpoint, v.cfg.x_dim, fixed.dim);
+        goto out_model;
+    }
+    printf("vtape eval: %s: epoch %llu, step %llu, %zu parameters\n", o.checkpoint,
+           (unsigned long long)st.epoch, (unsigned long long)st.step, vt_store_numel(v.store));
+    double t0 = vt_cli_now();
+    vt_nelbo_result r;
+    double *per_image = malloc((size_t)fixed.n * sizeof *per_image);
+    if (!per_image ||
+        vt_eval_nelbo(&v, fixed.x, fixed.c, fixed.n, (uint64_t)o.test_seed, o.threads,
+                      per_image, &r, err, sizeof err) != 0) {
+        vt_cli_fail(CMD, VT_EXIT_FAIL, "%s", per_image ? err : "out of memory");
+        free(per_image);
+        goto out_model;
+    }
+    printf("test NELBO %.3f (rec %.3f, kl %.3f) on %d test images  [%.1fs]\n", r.nelbo, r.rec,
+           r.kl, fixed.n, vt_cli_now() - t0);
+    int n = o.iw_n < fixed.n ? o.iw_n : fixed.n;
+    if (o.iw_k > 0 && n > 0) {
+        double subset = 0;
+        for (int i = 0; i < n; i++) subset += per_image[i] / n;
+        vt_log_px_result lp;
+        t0 = vt_cli_now();
+        if (vt_eval_log_px(&v, fixed.x, fixed.c, n, o.iw_k, o.iw_chunk, (uint64_t)o.test_seed,
+                           o.threads, &lp, err, sizeof err) != 0) {
+            vt_cli_fail(CMD, VT_EXIT_FAIL, "%s", err);
+            free(per_image);
+            goto out_model;
+        }
+        printf("%s %.3f +- %.3f (K=%d importance samples, first %d test images; NELBO "
+               "on them %.3f)  [%.1fs]\n", v.cfg.n_classes ? "-log p(x|y)" : "-log p(x)", lp.nll,
+               lp.sem, lp.k, lp.n, subset, vt_cli_now() - t0);
+    }
+    free(per_image);
+    status = VT_EXIT_OK;
+out_model:
+    vt_fixed_test_free(&fixed);
+    vt_dataset_free(&test);
+    vt_vae_free(&v);
+    free(run_buf);
+    free(run);
+    return status;
+}

@@ -1,0 +1,97 @@
+/* `vtape sample`: the pictures of a checkpoint (see sample_images.h). Reconstructions
+ * and interpolations use the run's fixed test set. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "tools/cli.h"
+#include "tools/fashion_data.h"
+#include "tools/model_file.h"
+#include "tools/options.h"
+#include "tools/sample_images.h"
+#include "tools/train_options.h"
+
+#define CMD "sample"
+
+typedef struct sample_options {
+    const char *checkpoint, *out, *data_dir;
+    int n, seed, test_seed, binarize, threads;
+} sample_options;
+
+int vt_cmd_sample(int argc, char **argv) {
+    sample_options o = {.n = 64, .test_seed = -1, .binarize = -1, .threads = 1};
+    vt_opt table[] = {
+        {.name = "checkpoint", .kind = VT_OPT_STRING, .dest = &o.checkpoint, .metavar = "FILE",
+         .help = "checkpoint to draw from", .default_text = "none: required"},
+        {.name = "out", .kind = VT_OPT_STRING, .dest = &o.out, .metavar = "DIR",
+         .help = "directory for the PNGs", .default_text = "the checkpoint's directory"},
+        {.name = "n", .kind = VT_OPT_INT, .dest = &o.n, .metavar = "N", .min = 1, .max = 4096,
+         .help = "images in samples.png, pairs in reconstructions.png"},
+        {.name = "seed", .kind = VT_OPT_INT, .dest = &o.seed, .metavar = "S", .min = 0,
+         .max = (1u << 31) - 1, .help = "noise of the prior samples"},
+        {.name = "test-seed", .kind = VT_OPT_INT, .dest = &o.test_seed, .metavar = "S", .min = 0,
+         .max = (1u << 31) - 2, .help = "fixed test binarization",
+         .default_text = "the run's, from run.txt beside the checkpoint; else 12345"},
+        {.name = "binarize", .kind = VT_OPT_CHOICE, .dest = &o.binarize,
+         .choices = VT_CHOICES_BINARIZE, .help = "how the run binarized training pixels",
+         .default_text = "the run's; else dynamic"},
+        {.name = "data-dir", .kind = VT_OPT_STRING, .dest = &o.data_dir, .metavar = "DIR",
+         .help = "Fashion-MNIST directory", .default_text = "the run's; else " VT_FASHION_DIR},
+        {.name = "threads", .kind = VT_OPT_INT, .dest = &o.threads, .metavar = "N", .min = 1,
+         .max = 256, .help = "vtape's element-wise threads"},
+        VT_OPT_END,
+    };
+    char err[1024];
+    int rc = vt_opts_parse(table, argc, argv, 1, err, sizeof err);
+    if (rc == 1) {
+        vt_opts_help(stdout, "vtape sample --checkpoint FILE [--out DIR] [options]",
+                     "Write PNGs of a checkpoint: samples.png (prior samples), reconstructions.png\n"
+                     "(test image | reconstruction pairs), classes.png (CVAE: one row per class)\n"
+                     "and interpolation.png (latent paths between test images).", table);
+        return VT_EXIT_OK;
+    }
+    if (rc != 0) return vt_cli_fail(CMD, VT_EXIT_USAGE, "%s", err);
+    if (!o.checkpoint) return vt_cli_fail(CMD, VT_EXIT_USAGE, "--checkpoint FILE is required");
+
+    char dir[4200];
+    vt_model_file_dir(o.checkpoint, dir, sizeof dir);
+    if (!o.out) o.out = dir;
+    vt_vae v;
+    if (vt_model_file_open(o.checkpoint, &v, NULL, err, sizeof err) != 0)
+        return vt_cli_fail(CMD, VT_EXIT_FAIL, "%s", err);
+    vt_train_cli *run = malloc(sizeof *run);
+    char *run_buf = NULL;
+    vt_dataset test = {0};
+    vt_fixed_test fixed = {0};
+    int status = VT_EXIT_FAIL;
+    if (!run) {
+        vt_cli_fail(CMD, VT_EXIT_FAIL, "out of memory");
+        goto out;
+    }
+    if (vt_model_file_run_options(o.checkpoint, run, &run_buf, err, sizeof err) < 0)
+        vt_cli_warn(CMD, "%s; using defaults", err);
+    if (o.binarize >= 0) run->o.binarize = o.binarize;
+    if (o.test_seed < 0) o.test_seed = run->o.test_seed;
+    if (!o.data_dir) o.data_dir = run->o.data_dir;
+
+    if (vt_cli_mkdirs(o.out) != 0) {
+        vt_cli_fail(CMD, VT_EXIT_FAIL, "--out %s: cannot create the directory", o.out);
+    } else if (vt_fashion_load(o.data_dir, NULL, 0, &test, 0, err, sizeof err) != 0 ||
+               vt_fixed_test_make(&fixed, &test, vt_train_binarize(&run->o),
+                                  (uint64_t)o.test_seed, err, sizeof err) != 0 ||
+               vt_sample_images_write(&v, &fixed, o.n, (uint64_t)o.seed, o.threads, o.out, err,
+                                      sizeof err) != 0) {
+        vt_cli_fail(CMD, VT_EXIT_FAIL, "%s", err);
+    } else {
+        printf("wrote %s/samples.png reconstructions.png%s%s\n", o.out,
+               v.cfg.n_classes ? " classes.png" : "", fixed.n >= 2 ? " interpolation.png" : "");
+        status = VT_EXIT_OK;
+    }
+out:
+    vt_fixed_test_free(&fixed);
+    vt_dataset_free(&test);
+    vt_vae_free(&v);
+    free(run_buf);
+    free(run);
+    return status;
+}
