@@ -2,6 +2,7 @@
 #include "vtape/core.h"
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 void vt_test_fill_normal(float *x, size_t n, float s, uint64_t seed) {
     vt_philox_normal(seed, 0, 7, 0, n, x);
@@ -16,4 +17,11 @@ void vt_test_fill_uniform(float *x, size_t n, float lo, float hi, uint64_t seed)
 const char *vt_test_tmpdir(char *buf, size_t len) {
     snprintf(buf, len, "/tmp/vtape-test-XXXXXX");
     return mkdtemp(buf);
+}
+
+int vt_test_rmtree(const char *dir) {
+    if (strncmp(dir, "/tmp/vtape-test-", 16) != 0) return -1;   /* only our own */
+    char cmd[256];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    return system(cmd);
 }

@@ -10,5 +10,7 @@ void vt_test_fill_normal(float *x, size_t n, float s, uint64_t seed);
 void vt_test_fill_uniform(float *x, size_t n, float lo, float hi, uint64_t seed);
 /* A fresh empty directory under /tmp for files a test writes. */
 const char *vt_test_tmpdir(char *buf, size_t len);
+/* Remove such a directory and everything in it; 0 on success. */
+int vt_test_rmtree(const char *dir);
 
 #endif

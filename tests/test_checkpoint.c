@@ -93,6 +93,7 @@ Test(checkpoint, round_trips_bit_for_bit) {
     free(f1); free(f2);
     vt_optim_free(oa); vt_optim_free(ob);
     vt_vae_free(&a); vt_vae_free(&b);
+    cr_expect_eq(vt_test_rmtree(dir), 0);
 }
 
 Test(checkpoint, bad_files_give_clear_errors_and_keep_parameters) {
@@ -134,6 +135,7 @@ Test(checkpoint, bad_files_give_clear_errors_and_keep_parameters) {
     cr_assert_eq(memcmp(before, vt_store_values(other.store), n * 4), 0, "failed loads must not touch parameters");
     free(bytes); free(before);
     vt_vae_free(&a); vt_vae_free(&other);
+    cr_expect_eq(vt_test_rmtree(dir), 0);
 }
 
 Test(checkpoint, failed_write_leaves_previous_file_whole) {
@@ -158,4 +160,5 @@ Test(checkpoint, failed_write_leaves_previous_file_whole) {
     cr_assert_eq(memcmp(f1, f2, n1), 0);
     free(f1); free(f2);
     vt_vae_free(&a);
+    cr_expect_eq(vt_test_rmtree(dir), 0);
 }

@@ -54,11 +54,7 @@ static int count_lines(const char *path) {
 }
 
 /* Tests make their directories with vt_test_tmpdir; remove them when done. */
-static void remove_tree(const char *dir) {
-    char cmd[256];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-    cr_expect_eq(system(cmd), 0);
-}
+static void remove_tree(const char *dir) { cr_expect_eq(vt_test_rmtree(dir), 0); }
 
 static int have_data(void) {
     struct stat st;

@@ -30,7 +30,9 @@ vt_tensor *vt_square(vt_ctx *, vt_tensor *x);
 vt_tensor *vt_sqrt(vt_ctx *, vt_tensor *x);
 vt_tensor *vt_scale(vt_ctx *, vt_tensor *x, float s);
 vt_tensor *vt_add_scalar(vt_ctx *, vt_tensor *x, float c);
-vt_tensor *vt_add(vt_ctx *, vt_tensor *a, vt_tensor *b);   /* b: same shape or 1 x D */
+/* add/sub/mul: b is the same shape as a, a row (1 x D), a column (R x 1) or a
+ * scalar (1 x 1), broadcast over a; its gradient is summed back to its shape. */
+vt_tensor *vt_add(vt_ctx *, vt_tensor *a, vt_tensor *b);
 vt_tensor *vt_sub(vt_ctx *, vt_tensor *a, vt_tensor *b);
 vt_tensor *vt_mul(vt_ctx *, vt_tensor *a, vt_tensor *b);
 /* a + b·s in one op (the weighted sums of ELBO terms). Same shapes only. */
