@@ -1,10 +1,6 @@
 /* data/: IDX reading (plain and gzip), every malformed-file error, datasets, batching,
  * shuffling and binarization. Small IDX files are written to a fresh temp dir. */
-#ifndef _POSIX_C_SOURCE
-#define _POSIX_C_SOURCE 200809L /* mkdtemp, unlink; CMake defines it too */
-#endif
 #include <criterion/criterion.h>
-#include <dirent.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -14,30 +10,15 @@
 #include <unistd.h>
 #include <zlib.h>
 
+#include "support.h"
 #include "vtape/data.h"
 
 /* ---- temp files ---- */
 
 static char tmpdir[64];
 
-static void make_tmpdir(void) {
-    snprintf(tmpdir, sizeof tmpdir, "/tmp/vtape-test-XXXXXX");
-    cr_assert(mkdtemp(tmpdir));
-}
-
-static void remove_tmpdir(void) {
-    DIR *d = opendir(tmpdir);
-    if (!d) return;
-    struct dirent *e;
-    char p[512];
-    while ((e = readdir(d)))
-        if (strcmp(e->d_name, ".") && strcmp(e->d_name, "..")) {
-            snprintf(p, sizeof p, "%s/%s", tmpdir, e->d_name);
-            unlink(p);
-        }
-    closedir(d);
-    rmdir(tmpdir);
-}
+static void make_tmpdir(void) { cr_assert(vt_test_tmpdir(tmpdir, sizeof tmpdir)); }
+static void remove_tmpdir(void) { vt_test_rmtree(tmpdir); }
 
 TestSuite(data, .init = make_tmpdir, .fini = remove_tmpdir);
 

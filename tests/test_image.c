@@ -1,10 +1,6 @@
 /* tools/image.c, image_grid.c, plot.c: PNGs are written to a temp dir and read back
  * with libpng's simplified API. */
-#ifndef _POSIX_C_SOURCE
-#define _POSIX_C_SOURCE 200809L /* mkdtemp, unlink; CMake defines it too */
-#endif
 #include <criterion/criterion.h>
-#include <dirent.h>
 #include <math.h>
 #include <png.h>
 #include <stdio.h>
@@ -12,29 +8,14 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "support.h"
 #include "tools/image.h"
 #include "tools/plot.h"
 
 static char tmpdir[64];
 
-static void make_tmpdir(void) {
-    snprintf(tmpdir, sizeof tmpdir, "/tmp/vtape-test-XXXXXX");
-    cr_assert(mkdtemp(tmpdir));
-}
-
-static void remove_tmpdir(void) {
-    DIR *d = opendir(tmpdir);
-    if (!d) return;
-    struct dirent *e;
-    char p[512];
-    while ((e = readdir(d)))
-        if (strcmp(e->d_name, ".") && strcmp(e->d_name, "..")) {
-            snprintf(p, sizeof p, "%s/%s", tmpdir, e->d_name);
-            unlink(p);
-        }
-    closedir(d);
-    rmdir(tmpdir);
-}
+static void make_tmpdir(void) { cr_assert(vt_test_tmpdir(tmpdir, sizeof tmpdir)); }
+static void remove_tmpdir(void) { vt_test_rmtree(tmpdir); }
 
 TestSuite(image, .init = make_tmpdir, .fini = remove_tmpdir);
 

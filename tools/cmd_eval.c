@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "tools/checkpoint_run.h"
 #include "tools/cli.h"
 #include "tools/evaluate.h"
 #include "tools/fashion_data.h"
@@ -65,73 +66,48 @@ int vt_cmd_eval(int argc, char **argv) {
     if (!o.checkpoint) return vt_cli_fail(CMD, VT_EXIT_USAGE, "--checkpoint FILE is required");
     openblas_set_num_threads(o.blas_threads);
 
-    vt_vae v;
-    vt_train_state st = {0};
-    if (vt_model_file_open(o.checkpoint, &v, &st, err, sizeof err) != 0)
+    vt_checkpoint_run cr;
+    vt_checkpoint_run_opts ro = {.data_dir = o.data_dir, .binarize = o.binarize,
+                                 .test_seed = o.test_seed, .test_limit = (size_t)o.test_limit};
+    if (vt_checkpoint_run_open(&cr, o.checkpoint, &ro, CMD, err, sizeof err) != 0)
         return vt_cli_fail(CMD, VT_EXIT_FAIL, "%s", err);
-    /* Fill what was not given from the run's own options. */
-    vt_train_cli *run = malloc(sizeof *run);
-    char *run_buf = NULL;
-    vt_dataset test = {0};
-    vt_fixed_test fixed = {0};
+    vt_vae *v = &cr.model;
+    const vt_fixed_test *fixed = &cr.fixed;
     int status = VT_EXIT_FAIL;
-    if (!run) {
-        vt_cli_fail(CMD, VT_EXIT_FAIL, "out of memory");
-        goto out_model;
-    }
-    if (vt_model_file_run_options(o.checkpoint, run, &run_buf, err, sizeof err) < 0)
-        vt_cli_warn(CMD, "%s; using defaults", err);
-    if (o.binarize >= 0) run->o.binarize = o.binarize;
-    if (o.test_seed < 0) o.test_seed = run->o.test_seed;
-    if (!o.data_dir) o.data_dir = run->o.data_dir;
-    if (vt_fashion_load(o.data_dir, NULL, 0, &test, (size_t)o.test_limit, err, sizeof err) != 0 ||
-        vt_fixed_test_make(&fixed, &test, vt_train_binarize(&run->o), (uint64_t)o.test_seed, err,
-                           sizeof err) != 0) {
-        vt_cli_fail(CMD, VT_EXIT_FAIL, "%s", err);
-        goto out_model;
-    }
-    if (fixed.dim != v.cfg.x_dim) {
-        vt_cli_fail(CMD, VT_EXIT_FAIL, "%s: the model takes %d pixels, the test images have %d",
-                    o.checkpoint, v.cfg.x_dim, fixed.dim);
-        goto out_model;
-    }
     printf("vtape eval: %s: epoch %llu, step %llu, %zu parameters\n", o.checkpoint,
-           (unsigned long long)st.epoch, (unsigned long long)st.step, vt_store_numel(v.store));
+           (unsigned long long)cr.state.epoch, (unsigned long long)cr.state.step,
+           vt_store_numel(v->store));
     double t0 = vt_cli_now();
     vt_nelbo_result r;
-    double *per_image = malloc((size_t)fixed.n * sizeof *per_image);
+    double *per_image = malloc((size_t)fixed->n * sizeof *per_image);
     if (!per_image ||
-        vt_eval_nelbo(&v, fixed.x, fixed.c, fixed.n, (uint64_t)o.test_seed, o.threads,
+        vt_eval_nelbo(v, fixed->x, fixed->c, fixed->n, (uint64_t)cr.test_seed, o.threads,
                       per_image, &r, err, sizeof err) != 0) {
         vt_cli_fail(CMD, VT_EXIT_FAIL, "%s", per_image ? err : "out of memory");
         free(per_image);
-        goto out_model;
+        goto out;
     }
     printf("test NELBO %.3f (rec %.3f, kl %.3f) on %d test images  [%.1fs]\n", r.nelbo, r.rec,
-           r.kl, fixed.n, vt_cli_now() - t0);
-    int n = o.iw_n < fixed.n ? o.iw_n : fixed.n;
+           r.kl, fixed->n, vt_cli_now() - t0);
+    int n = o.iw_n < fixed->n ? o.iw_n : fixed->n;
     if (o.iw_k > 0 && n > 0) {
         double subset = 0;
         for (int i = 0; i < n; i++) subset += per_image[i] / n;
         vt_log_px_result lp;
         t0 = vt_cli_now();
-        if (vt_eval_log_px(&v, fixed.x, fixed.c, n, o.iw_k, o.iw_chunk, (uint64_t)o.test_seed,
+        if (vt_eval_log_px(v, fixed->x, fixed->c, n, o.iw_k, o.iw_chunk, (uint64_t)cr.test_seed,
                            o.threads, &lp, err, sizeof err) != 0) {
             vt_cli_fail(CMD, VT_EXIT_FAIL, "%s", err);
             free(per_image);
-            goto out_model;
+            goto out;
         }
         printf("%s %.3f +- %.3f (K=%d importance samples, first %d test images; NELBO "
-               "on them %.3f)  [%.1fs]\n", v.cfg.n_classes ? "-log p(x|y)" : "-log p(x)", lp.nll,
+               "on them %.3f)  [%.1fs]\n", v->cfg.n_classes ? "-log p(x|y)" : "-log p(x)", lp.nll,
                lp.sem, lp.k, lp.n, subset, vt_cli_now() - t0);
     }
     free(per_image);
     status = VT_EXIT_OK;
-out_model:
-    vt_fixed_test_free(&fixed);
-    vt_dataset_free(&test);
-    vt_vae_free(&v);
-    free(run_buf);
-    free(run);
+out:
+    vt_checkpoint_run_close(&cr);
     return status;
 }

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "tools/checkpoint_run.h"
 #include "tools/cli.h"
 #include "tools/fashion_data.h"
 #include "tools/model_file.h"
@@ -56,42 +57,23 @@ int vt_cmd_sample(int argc, char **argv) {
     char dir[4200];
     vt_model_file_dir(o.checkpoint, dir, sizeof dir);
     if (!o.out) o.out = dir;
-    vt_vae v;
-    if (vt_model_file_open(o.checkpoint, &v, NULL, err, sizeof err) != 0)
+    vt_checkpoint_run cr;
+    vt_checkpoint_run_opts ro = {.data_dir = o.data_dir, .binarize = o.binarize,
+                                 .test_seed = o.test_seed};
+    if (vt_cli_mkdirs(o.out) != 0)
+        return vt_cli_fail(CMD, VT_EXIT_FAIL, "--out %s: cannot create the directory", o.out);
+    if (vt_checkpoint_run_open(&cr, o.checkpoint, &ro, CMD, err, sizeof err) != 0)
         return vt_cli_fail(CMD, VT_EXIT_FAIL, "%s", err);
-    vt_train_cli *run = malloc(sizeof *run);
-    char *run_buf = NULL;
-    vt_dataset test = {0};
-    vt_fixed_test fixed = {0};
     int status = VT_EXIT_FAIL;
-    if (!run) {
-        vt_cli_fail(CMD, VT_EXIT_FAIL, "out of memory");
-        goto out;
-    }
-    if (vt_model_file_run_options(o.checkpoint, run, &run_buf, err, sizeof err) < 0)
-        vt_cli_warn(CMD, "%s; using defaults", err);
-    if (o.binarize >= 0) run->o.binarize = o.binarize;
-    if (o.test_seed < 0) o.test_seed = run->o.test_seed;
-    if (!o.data_dir) o.data_dir = run->o.data_dir;
-
-    if (vt_cli_mkdirs(o.out) != 0) {
-        vt_cli_fail(CMD, VT_EXIT_FAIL, "--out %s: cannot create the directory", o.out);
-    } else if (vt_fashion_load(o.data_dir, NULL, 0, &test, 0, err, sizeof err) != 0 ||
-               vt_fixed_test_make(&fixed, &test, vt_train_binarize(&run->o),
-                                  (uint64_t)o.test_seed, err, sizeof err) != 0 ||
-               vt_sample_images_write(&v, &fixed, o.n, (uint64_t)o.seed, o.threads, o.out, err,
-                                      sizeof err) != 0) {
+    if (vt_sample_images_write(&cr.model, &cr.fixed, o.n, (uint64_t)o.seed, o.threads, o.out,
+                               err, sizeof err) != 0) {
         vt_cli_fail(CMD, VT_EXIT_FAIL, "%s", err);
     } else {
         printf("wrote %s/samples.png reconstructions.png%s%s\n", o.out,
-               v.cfg.n_classes ? " classes.png" : "", fixed.n >= 2 ? " interpolation.png" : "");
+               cr.model.cfg.n_classes ? " classes.png" : "",
+               cr.fixed.n >= 2 ? " interpolation.png" : "");
         status = VT_EXIT_OK;
     }
-out:
-    vt_fixed_test_free(&fixed);
-    vt_dataset_free(&test);
-    vt_vae_free(&v);
-    free(run_buf);
-    free(run);
+    vt_checkpoint_run_close(&cr);
     return status;
 }
