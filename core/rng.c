@@ -76,3 +76,10 @@ vt_tensor *vt_randn(vt_ctx *ctx, int rows, int cols) {
     vt_philox_normal(ctx->seed, ctx->step, ctx->stream++, 0, vt_numel(t), t->data);
     return t;
 }
+
+vt_tensor *vt_randu(vt_ctx *ctx, int rows, int cols) {
+    vt_tensor *t = vt_tensor_new(ctx, 2, (int[]){rows, cols});
+    if (t->flags & VT_POISON) return t;
+    vt_philox_uniform(ctx->seed, ctx->step, ctx->stream++, 0, vt_numel(t), t->data);
+    return t;
+}

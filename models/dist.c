@@ -75,13 +75,12 @@ vt_dist *vt_fullcov_normal(vt_ctx *ctx, vt_tensor *mu, vt_tensor *logsig, vt_ten
 /* ---- mixture of Gaussians ---- */
 static vt_tensor *mog_rsample(vt_ctx *ctx, vt_dist *d, int k) {
     vt_tensor *logits = d->p[0], *means = d->p[1], *logsigs = d->p[2];
-    int n = k * d->rows, C = vt_cols(logits), D = d->dim;
-    /* Pick components by inverse CDF of softmax(logits) (no gradient through the pick). */
-    vt_tensor *u = vt_tensor_new(ctx, 2, (int[]){n, 1});
-    vt_tensor *sel_mu = vt_tensor_new(ctx, 2, (int[]){n, D});
-    vt_tensor *sel_ls = vt_tensor_new(ctx, 2, (int[]){n, D});
-    if ((u->flags | sel_mu->flags | sel_ls->flags) & VT_POISON) return u;
-    vt_philox_uniform(vt_ctx_seed(ctx), vt_ctx_step(ctx), 0xC0FFEEull, 0, (size_t)n, u->data);
+    int n = k * d->rows, C = vt_cols(logits);
+    /* Pick a component per row by inverse CDF of softmax(logits), as a constant
+     * one-hot matrix: the pick itself has no gradient, but the picked means and
+     * log σ (pick @ means) do, through the reparameterized sample. */
+    vt_tensor *u = vt_randu(ctx, n, 1), *pick = vt_zeros(ctx, 2, (int[]){n, C});
+    if ((u->flags | pick->flags) & VT_POISON) return pick;
     double mx = -INFINITY, tot = 0;
     for (int c = 0; c < C; c++) mx = fmax(mx, logits->data[c]);
     for (int c = 0; c < C; c++) tot += exp(logits->data[c] - mx);
@@ -92,11 +91,11 @@ static vt_tensor *mog_rsample(vt_ctx *ctx, vt_dist *d, int k) {
             acc += exp(logits->data[c] - mx) / tot;
             if (u->data[i] < acc) break;
         }
-        memcpy(sel_mu->data + (size_t)i * D, means->data + (size_t)c * D, D * sizeof(float));
-        memcpy(sel_ls->data + (size_t)i * D, logsigs->data + (size_t)c * D, D * sizeof(float));
+        pick->data[(size_t)i * C + c] = 1.0f;
     }
-    d->eps = vt_randn(ctx, n, D);
-    return d->sample = vt_reparam_diag(ctx, sel_mu, sel_ls, d->eps);
+    d->eps = vt_randn(ctx, n, d->dim);
+    return d->sample = vt_reparam_diag(ctx, vt_matmul(ctx, pick, means),
+                                       vt_matmul(ctx, pick, logsigs), d->eps);
 }
 static vt_tensor *mog_log_prob(vt_ctx *ctx, vt_dist *d, vt_tensor *z) {
     return vt_mog_logprob_rows(ctx, z, d->p[0], d->p[1], d->p[2]);
@@ -114,9 +113,8 @@ vt_dist *vt_mog(vt_ctx *ctx, int rows, vt_tensor *logits, vt_tensor *means, vt_t
 static vt_tensor *bernoulli_rsample(vt_ctx *ctx, vt_dist *d, int k) {
     vt_tensor *l = d->p[0];
     int n = k * vt_rows(l), D = vt_cols(l);
-    vt_tensor *x = vt_tensor_new(ctx, 2, (int[]){n, D});
+    vt_tensor *x = vt_randu(ctx, n, D);
     if (x->flags & VT_POISON) return x;
-    vt_philox_uniform(vt_ctx_seed(ctx), vt_ctx_step(ctx), 0xBE540ull, 0, vt_numel(x), x->data);
     size_t m = vt_numel(l);
     for (size_t i = 0; i < vt_numel(x); i++)
         x->data[i] = x->data[i] < 1.0f / (1.0f + expf(-l->data[i % m])) ? 1.0f : 0.0f;

@@ -156,24 +156,26 @@ int vt_vae_loss(vt_ctx *ctx, vt_vae *v, vt_tensor *x, vt_tensor *c, const vt_elb
     return vt_elbo(ctx, &v->model, x, c, opts, out);
 }
 
+/* These go through v->model's callbacks, so a prior, posterior or likelihood swapped
+ * there is used for generation and reconstruction as well as for the loss. */
 vt_tensor *vt_vae_decode_mean(vt_ctx *ctx, vt_vae *v, vt_tensor *z, vt_tensor *c) {
     v->model.self = v;
     if (!check_condition(ctx, v, c)) return vt_fail(ctx, "vt_vae_decode_mean");
-    vt_dist *lik = likelihood(ctx, &v->model, z, c);
+    vt_dist *lik = v->model.likelihood(ctx, &v->model, z, c);
     if (!lik) return vt_fail(ctx, "vt_vae_decode_mean: no likelihood");
-    return v->cfg.likelihood == VT_LIK_BERNOULLI ? vt_sigmoid(ctx, lik->p[0]) : lik->p[0];
+    return lik->ops == &vt_bernoulli_ops ? vt_sigmoid(ctx, lik->p[0]) : lik->p[0];
 }
 
 vt_tensor *vt_vae_generate(vt_ctx *ctx, vt_vae *v, int n, vt_tensor *c) {
     v->model.self = v;
-    vt_dist *p = prior(ctx, &v->model, n, c);
-    vt_tensor *z = p->ops->rsample(ctx, p, 1);
-    return vt_vae_decode_mean(ctx, v, z, c);
+    vt_dist *p = v->model.prior(ctx, &v->model, n, c);
+    if (!p) return vt_fail(ctx, "vt_vae_generate: no prior");
+    return vt_vae_decode_mean(ctx, v, p->ops->rsample(ctx, p, 1), c);
 }
 
 vt_tensor *vt_vae_encode_mean(vt_ctx *ctx, vt_vae *v, vt_tensor *x, vt_tensor *c) {
     v->model.self = v;
-    vt_dist *q = posterior(ctx, &v->model, x, c);
+    vt_dist *q = v->model.posterior(ctx, &v->model, x, c);
     return q ? q->p[0] : vt_fail(ctx, "vt_vae_encode_mean: no posterior");
 }
 

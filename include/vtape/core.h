@@ -155,6 +155,8 @@ void vt_philox_uniform(uint64_t seed, uint64_t step, uint64_t stream, uint64_t o
                        size_t n, float *out);   /* in [0, 1) */
 /* N(0, I) noise as a constant tensor; each call in a step takes the next stream. */
 vt_tensor *vt_randn(vt_ctx *ctx, int rows, int cols);
+/* Uniform [0, 1) noise, likewise: component picks, Bernoulli draws. */
+vt_tensor *vt_randu(vt_ctx *ctx, int rows, int cols);
 uint64_t vt_ctx_step(const vt_ctx *ctx);
 void vt_ctx_set_step(vt_ctx *ctx, uint64_t step);
 uint64_t vt_ctx_seed(const vt_ctx *ctx);

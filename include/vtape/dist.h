@@ -38,7 +38,8 @@ vt_dist *vt_std_normal(vt_ctx *ctx, int rows, int dim);
  * log_prob is exact for its own samples (it reuses their noise). */
 vt_dist *vt_fullcov_normal(vt_ctx *ctx, vt_tensor *mu, vt_tensor *logsig, vt_tensor *lprime);
 /* Mixture of C diagonal Gaussians (logits 1 x C, means and logsigs C x D) over `rows`
- * rows; rsample picks components without gradient, then reparameterizes. */
+ * rows; rsample picks components (no gradient to the weights), then reparameterizes
+ * (gradients reach the picked means and log σ). */
 vt_dist *vt_mog(vt_ctx *ctx, int rows, vt_tensor *logits, vt_tensor *means, vt_tensor *logsigs);
 vt_dist *vt_bernoulli_logits(vt_ctx *ctx, vt_tensor *logits);   /* rsample: hard 0/1 */
 /* Gaussian likelihood: mean R x D, logsig 1 x D (learned parameter or constant). */

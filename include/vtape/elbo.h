@@ -36,7 +36,7 @@ typedef struct vt_elbo_opts {
     float free_bits;    /* λ > 0: each group's batch-mean KL counts as max(λ, KL_g) */
     int fb_groups;      /* latent groups for free bits (0 → one group per dimension) */
 } vt_elbo_opts;
-vt_elbo_opts vt_elbo_defaults(void);   /* generic-free: analytic, k 1, β 1, no free bits */
+vt_elbo_opts vt_elbo_defaults(void);   /* analytic KL, k 1, β 1, no free bits */
 
 typedef struct vt_elbo_terms {
     vt_tensor *loss;     /* scalar to minimise: batch mean of rec + β·KL (or −IWAE) */

@@ -47,7 +47,9 @@ typedef struct vt_vae {
     vt_mlp enc, dec;
     vt_tensor *mog_logits, *mog_means, *mog_logsigs;
     vt_tensor *lik_logsig;            /* 1 x D, learned or constant */
-    vt_latent_model model;            /* what the ELBO estimators see */
+    /* What the ELBO estimators, generation and reconstruction call: replace a
+     * callback here to swap the prior, posterior or likelihood everywhere. */
+    vt_latent_model model;
 } vt_vae;
 
 int vt_vae_init(vt_vae *v, const vt_vae_config *cfg, char *err, size_t errlen);

@@ -12,5 +12,6 @@
 #include "vtape/optim.h"
 #include "vtape/vae.h"
 #include "vtape/checkpoint.h"
+#include "vtape/data.h"
 
 #endif
