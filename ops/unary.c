@@ -88,7 +88,11 @@ static void relu_f(size_t n, const float *x, float *y, float p) {
     for (size_t i = 0; i < n; i++) y[i] = x[i] > 0 ? x[i] : 0;
 }
 static void relu_b(size_t n, const float *x, const float *y, const float *gy, float *gx, float p) {
-    for (size_t i = 0; i < n; i++) gx[i] += x[i] > 0 ? gy[i] : 0;
+    /* Load gy unconditionally: a select, not a branch, so the loop vectorizes. */
+    for (size_t i = 0; i < n; i++) {
+        float g = gy[i];
+        gx[i] += x[i] > 0 ? g : 0.0f;
+    }
 }
 
 /* ---- square ---- */
@@ -131,7 +135,10 @@ static void clamp_min_f(size_t n, const float *x, float *y, float p) {
 }
 static void clamp_min_b(size_t n, const float *x, const float *y, const float *gy, float *gx,
                         float p) {
-    for (size_t i = 0; i < n; i++) gx[i] += x[i] > p ? gy[i] : 0;
+    for (size_t i = 0; i < n; i++) {
+        float g = gy[i];
+        gx[i] += x[i] > p ? g : 0.0f;
+    }
 }
 
 static const unary_kind K_EXP = {"vt_exp", exp_f, exp_b};
