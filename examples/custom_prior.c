@@ -1,9 +1,9 @@
 /* A prior written outside the library: the VampPrior (Tomczak & Welling, 2018),
  *     p(z) = (1/K) Σ_k q(z | u_k),
  * a uniform mixture of the encoder's own posteriors at K learned pseudo-inputs
- * u_k = sigmoid(a_k) (a: a K x 784 parameter, started at K training images). It is a
- * vt_dist_ops of its own (rsample, log_prob) built from public ops, and it enters the
- * model through one callback: the VAE's `model.prior` becomes vamp_prior. No closed-form KL(q ‖ p) is registered for it, so vt_kl falls back to the
+ * u_k = sigmoid(a_k) (a: a K x 784 parameter, started at K training images). It is
+ * vtape's mixture of Gaussians with components computed by the encoder each step, and
+ * it enters the model through one callback: the VAE's `model.prior` becomes vamp_prior. No closed-form KL(q ‖ p) is registered for it, so vt_kl falls back to the
  * one-sample Monte-Carlo estimate log q(z) − log p(z).
  * The VampPrior VAE and the standard-normal-prior VAE are trained the same way (same
  * batches, optimizer, steps and seeds) and both are scored on the same test pixels.
@@ -17,40 +17,17 @@
 
 enum { K_PSEUDO = 50, BATCH = 128, EVAL_BATCH = 1000, N_IS = 1000 };
 
-/* log (1/K) Σ_k N(z; mu_k, σ_k²): equal weights (logits 0); log-sum-exp in double. */
-static vt_tensor *vamp_log_prob(vt_ctx *ctx, vt_dist *d, vt_tensor *z) {
-    return vt_mog_logprob_rows(ctx, z, d->p[0], d->p[1], d->p[2]);
-}
-
-/* A uniform pick of a component per row (a constant one-hot matrix), then the
- * reparameterized sample: gradients reach the picked mu_k, log σ_k and pseudo-inputs. */
-static vt_tensor *vamp_rsample(vt_ctx *ctx, vt_dist *d, int k) {
-    int n = k * d->rows, K = vt_rows(d->p[1]);
-    vt_tensor *pick = vt_zeros(ctx, 2, (int[]){n, K}), *u = vt_randu(ctx, n, 1);
-    if (vt_ctx_error(ctx)) return vt_fail(ctx, "vamp.rsample: no memory for %d rows", n);
-    for (int i = 0; i < n; i++) {
-        int c = (int)(u->data[i] * K);
-        pick->data[(size_t)i * K + (c < K ? c : K - 1)] = 1.0f;
-    }
-    d->eps = vt_randn(ctx, n, d->dim);
-    return d->sample = vt_reparam_diag(ctx, vt_matmul(ctx, pick, d->p[1]),
-                                       vt_matmul(ctx, pick, d->p[2]), d->eps);
-}
-
-static const vt_dist_ops vamp_ops = {"vamp", vamp_rsample, vamp_log_prob};
-
 /* The prior callback: the encoder's posteriors at the pseudo-inputs are the components
+ * of a uniform mixture (logits 0), vtape's vt_mog, whose samples reparameterize
+ * through the picked means and log σ, so gradients reach the pseudo-inputs
  * (m->self is the vt_vae, so m->posterior is the stock encoder; unconditional model). */
 static vt_dist *vamp_prior(vt_ctx *ctx, const vt_latent_model *m, int rows, vt_tensor *c) {
     const vt_vae *v = m->self;
     vt_tensor *a = vt_store_find(v->store, "vamp.pseudo");
     vt_dist *qu = m->posterior(ctx, m, vt_sigmoid(ctx, a), NULL);
-    vt_dist *d = qu ? vt_dist_new(ctx, &vamp_ops, rows, qu->dim) : NULL;
-    if (!d) return NULL;
-    d->p[0] = vt_zeros(ctx, 2, (int[]){1, vt_rows(a)});   /* weights 1/K */
-    d->p[1] = qu->p[0];                                   /* means  K x Z */
-    d->p[2] = qu->p[1];                                   /* log σ  K x Z */
-    return d;
+    if (!qu) return NULL;
+    vt_tensor *uniform = vt_zeros(ctx, 2, (int[]){1, vt_rows(a)});
+    return vt_mog(ctx, rows, uniform, qu->p[0], qu->p[1]);   /* means, log σ: K x Z */
 }
 
 /* The pseudo-inputs join the VAE's store, so the optimizer updates them too. */

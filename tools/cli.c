@@ -8,12 +8,16 @@
 #include <sys/stat.h>
 #include <time.h>
 
+static void report(const char *cmd, const char *kind, const char *fmt, va_list ap) {
+    fprintf(stderr, "vtape %s: %s", cmd, kind);
+    vfprintf(stderr, fmt, ap);
+    fputc('\n', stderr);
+}
+
 int vt_cli_fail(const char *cmd, int status, const char *fmt, ...) {
     va_list ap;
     va_start(ap, fmt);
-    fprintf(stderr, "vtape %s: ", cmd);
-    vfprintf(stderr, fmt, ap);
-    fputc('\n', stderr);
+    report(cmd, "", fmt, ap);
     va_end(ap);
     return status;
 }
@@ -21,9 +25,7 @@ int vt_cli_fail(const char *cmd, int status, const char *fmt, ...) {
 void vt_cli_warn(const char *cmd, const char *fmt, ...) {
     va_list ap;
     va_start(ap, fmt);
-    fprintf(stderr, "vtape %s: warning: ", cmd);
-    vfprintf(stderr, fmt, ap);
-    fputc('\n', stderr);
+    report(cmd, "warning: ", fmt, ap);
     va_end(ap);
 }
 
