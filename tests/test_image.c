@@ -1,4 +1,4 @@
-/* tools/image.c, image_grid.c, plot.c: PNGs are written to a temp dir and read back
+/* cli/draw/image.c, image_grid.c, plot.c: PNGs are written to a temp dir and read back
  * with libpng's simplified API. */
 #include <criterion/criterion.h>
 #include <math.h>
@@ -9,8 +9,8 @@
 #include <unistd.h>
 
 #include "support.h"
-#include "tools/image.h"
-#include "tools/plot.h"
+#include "cli/draw/image.h"
+#include "cli/draw/plot.h"
 
 static char tmpdir[64];
 
@@ -48,7 +48,7 @@ Test(image, gray_and_rgb_round_trip_exactly) {
     for (int i = 0; i < 12; i++) rgb[i] = (uint8_t)(i * 20);
     char err[256];
     const char *p = tmp_path("gray.png");
-    cr_assert_eq(vt_png_write_gray(p, 3, 2, gray, err, sizeof err), 0, "%s", err);
+    cr_assert_eq(cli_png_write_gray(p, 3, 2, gray, err, sizeof err), 0, "%s", err);
     int w, h;
     uint8_t *back = read_png(p, 1, &w, &h);
     cr_assert_eq(w, 3);
@@ -58,7 +58,7 @@ Test(image, gray_and_rgb_round_trip_exactly) {
     cr_assert(!file_exists(tmp_path("gray.png.tmp")), "the temporary file was left behind");
 
     p = tmp_path("rgb.png");
-    cr_assert_eq(vt_png_write_rgb(p, 2, 2, rgb, err, sizeof err), 0, "%s", err);
+    cr_assert_eq(cli_png_write_rgb(p, 2, 2, rgb, err, sizeof err), 0, "%s", err);
     back = read_png(p, 3, &w, &h);
     cr_assert_eq(w, 2);
     cr_assert_eq(h, 2);
@@ -70,8 +70,8 @@ Test(image, rewriting_replaces_the_file) {
     uint8_t black = 0, white = 255;
     char err[256];
     const char *p = tmp_path("again.png");
-    cr_assert_eq(vt_png_write_gray(p, 1, 1, &black, err, sizeof err), 0, "%s", err);
-    cr_assert_eq(vt_png_write_gray(p, 1, 1, &white, err, sizeof err), 0, "%s", err);
+    cr_assert_eq(cli_png_write_gray(p, 1, 1, &black, err, sizeof err), 0, "%s", err);
+    cr_assert_eq(cli_png_write_gray(p, 1, 1, &white, err, sizeof err), 0, "%s", err);
     int w, h;
     uint8_t *back = read_png(p, 1, &w, &h);
     cr_assert_eq(back[0], 255);
@@ -88,23 +88,23 @@ Test(image, grid_layout_padding_and_values) {
     img[2 * H * W + H * W - 1] = NAN;      /* image 2, last pixel: black */
     char err[256];
     const char *p = tmp_path("grid.png");
-    cr_assert_eq(vt_image_grid(p, img, N, H, W, 2, 2, err, sizeof err), 0, "%s", err);
+    cr_assert_eq(cli_image_grid(p, img, N, H, W, 2, 2, err, sizeof err), 0, "%s", err);
     int w, h;
     uint8_t *px = read_png(p, 1, &w, &h);
     cr_assert_eq(w, 2 * (W + 2) + 2);
     cr_assert_eq(h, 2 * (H + 2) + 2);
 #define AT(x, y) px[(y) * w + (x)]
-    cr_assert_eq(AT(0, 0), VT_GRID_GRAY);             /* outer border */
-    cr_assert_eq(AT(1, 1), VT_GRID_GRAY);
-    cr_assert_eq(AT(2 + W, 2), VT_GRID_GRAY);         /* between cells */
+    cr_assert_eq(AT(0, 0), CLI_GRID_GRAY);             /* outer border */
+    cr_assert_eq(AT(1, 1), CLI_GRID_GRAY);
+    cr_assert_eq(AT(2 + W, 2), CLI_GRID_GRAY);         /* between cells */
     cr_assert_eq(AT(2, 2), 128);                      /* 0.5 -> 128 */
     cr_assert_eq(AT(3, 2), 26);                       /* 0.1 -> 25.5 rounds to 26 */
     cr_assert_eq(AT(2 + W - 1, 2 + H - 1), (uint8_t)lroundf(img[H * W - 1] * 255));
     cr_assert_eq(AT(9 + 1, 2), 255);                  /* image 1 starts at x = 2 + W + 2 */
     cr_assert_eq(AT(2, 8 + 1), 0);                    /* image 2 starts at y = 2 + H + 2 */
     cr_assert_eq(AT(2 + W - 1, 8 + H - 1), 0);        /* NaN */
-    cr_assert_eq(AT(9 + 2, 8 + 2), VT_GRID_GRAY);     /* the empty fourth cell */
-    cr_assert_eq(AT(w - 1, h - 1), VT_GRID_GRAY);
+    cr_assert_eq(AT(9 + 2, 8 + 2), CLI_GRID_GRAY);     /* the empty fourth cell */
+    cr_assert_eq(AT(w - 1, h - 1), CLI_GRID_GRAY);
 #undef AT
     free(px);
 }
@@ -113,7 +113,7 @@ Test(image, grid_chooses_a_layout) {
     float img[5 * 2 * 2] = {0};
     char err[256];
     const char *p = tmp_path("auto.png");
-    cr_assert_eq(vt_image_grid(p, img, 5, 2, 2, 0, 0, err, sizeof err), 0, "%s", err);
+    cr_assert_eq(cli_image_grid(p, img, 5, 2, 2, 0, 0, err, sizeof err), 0, "%s", err);
     int w, h;
     free(read_png(p, 1, &w, &h));
     cr_assert_eq(w, 3 * 4 + 2); /* 3 columns */
@@ -125,21 +125,21 @@ Test(image, errors_are_reported_not_fatal) {
     uint8_t px[4] = {0};
     char err[256] = "";
     const char *missing = "/nonexistent-vtape-dir/sub/out.png";
-    cr_assert_eq(vt_png_write_gray(missing, 2, 2, px, err, sizeof err), -1);
+    cr_assert_eq(cli_png_write_gray(missing, 2, 2, px, err, sizeof err), -1);
     cr_assert(strstr(err, "/nonexistent-vtape-dir/sub/out.png.tmp: cannot create"), "%s", err);
-    cr_assert_eq(vt_image_grid(missing, img, 1, 2, 2, 1, 1, err, sizeof err), -1);
+    cr_assert_eq(cli_image_grid(missing, img, 1, 2, 2, 1, 1, err, sizeof err), -1);
     cr_assert(strstr(err, missing), "%s", err);
-    vt_series s = {.label = "x", .y = img, .n = 4};
-    cr_assert_eq(vt_plot_lines(missing, &s, 1, NULL, err, sizeof err), -1);
+    cli_series s = {.label = "x", .y = img, .n = 4};
+    cr_assert_eq(cli_plot_lines(missing, &s, 1, NULL, err, sizeof err), -1);
     cr_assert(strstr(err, missing), "%s", err);
 
     const char *p = tmp_path("bad.png");
-    cr_assert_eq(vt_image_grid(p, img, 5, 1, 1, 2, 2, err, sizeof err), -1); /* 5 > 2 x 2 */
+    cr_assert_eq(cli_image_grid(p, img, 5, 1, 1, 2, 2, err, sizeof err), -1); /* 5 > 2 x 2 */
     cr_assert(strstr(err, "bad.png: cannot tile 5 images"), "%s", err);
-    cr_assert_eq(vt_image_grid(p, img, 1, 0, 2, 1, 1, err, sizeof err), -1);
-    cr_assert_eq(vt_png_write_gray(p, 0, 2, px, err, sizeof err), -1);
+    cr_assert_eq(cli_image_grid(p, img, 1, 0, 2, 1, 1, err, sizeof err), -1);
+    cr_assert_eq(cli_png_write_gray(p, 0, 2, px, err, sizeof err), -1);
     cr_assert(strstr(err, "0 x 2"), "%s", err);
-    cr_assert_eq(vt_png_write_rgb(p, 2, 2, NULL, NULL, 0), -1); /* no message buffer */
+    cr_assert_eq(cli_png_write_rgb(p, 2, 2, NULL, NULL, 0), -1); /* no message buffer */
     cr_assert(!file_exists(p) && !file_exists(tmp_path("bad.png.tmp")));
 }
 
@@ -154,11 +154,11 @@ Test(image, plot_writes_a_png_with_axes_and_lines) {
         test[i] = train[i] + 4.0f;
     }
     test[10] = NAN; /* a gap, not a failure */
-    vt_series s[2] = {{"train", x, train, N}, {"test", x, test, N}};
-    vt_plot_opts o = {.title = "NELBO", .xlabel = "epoch", .ylabel = "nats"};
+    cli_series s[2] = {{"train", x, train, N}, {"test", x, test, N}};
+    cli_plot_opts o = {.title = "NELBO", .xlabel = "epoch", .ylabel = "nats"};
     char err[256];
     const char *p = tmp_path("loss.png");
-    cr_assert_eq(vt_plot_lines(p, s, 2, &o, err, sizeof err), 0, "%s", err);
+    cr_assert_eq(cli_plot_lines(p, s, 2, &o, err, sizeof err), 0, "%s", err);
     int w, h;
     uint8_t *px = read_png(p, 3, &w, &h);
     cr_assert_eq(w, 640);
@@ -177,10 +177,10 @@ Test(image, plot_writes_a_png_with_axes_and_lines) {
     free(px);
 
     /* Any size, no x values, no series at all: still a valid PNG. */
-    vt_plot_opts small = {.width = 300, .height = 200};
-    vt_series one = {.y = train, .n = 1};
-    cr_assert_eq(vt_plot_lines(p, &one, 1, &small, err, sizeof err), 0, "%s", err);
-    cr_assert_eq(vt_plot_lines(p, NULL, 0, &small, err, sizeof err), 0, "%s", err);
+    cli_plot_opts small = {.width = 300, .height = 200};
+    cli_series one = {.y = train, .n = 1};
+    cr_assert_eq(cli_plot_lines(p, &one, 1, &small, err, sizeof err), 0, "%s", err);
+    cr_assert_eq(cli_plot_lines(p, NULL, 0, &small, err, sizeof err), 0, "%s", err);
     px = read_png(p, 3, &w, &h);
     cr_assert_eq(w, 300);
     cr_assert_eq(h, 200);

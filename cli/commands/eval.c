@@ -1,0 +1,113 @@
+/* `vtape eval`: rebuild a model from its checkpoint and report the test NELBO and the
+ * importance-sampled −log p(x). The test set is fixed as in training: binarization
+ * and test seed come from run.txt beside the checkpoint unless given. */
+#include <cblas.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "cli/driver/checkpoint_run.h"
+#include "cli/cli.h"
+#include "cli/driver/evaluate.h"
+#include "cli/driver/fashion_data.h"
+#include "cli/driver/model_file.h"
+#include "cli/options/options.h"
+#include "cli/options/train_options.h"
+
+#define CMD "eval"
+
+typedef struct eval_options {
+    const char *checkpoint, *data_dir;
+    int iw_k, iw_n, iw_chunk, test_seed, test_limit, binarize, threads, blas_threads;
+} eval_options;
+
+static void eval_table(eval_options *o, cli_opt *t) {
+    const cli_opt table[] = {
+        {.name = "checkpoint", .kind = CLI_OPT_STRING, .dest = &o->checkpoint, .metavar = "FILE",
+         .help = "checkpoint to evaluate", .default_text = "none: required"},
+        {.name = "iw-k", .kind = CLI_OPT_INT, .dest = &o->iw_k, .metavar = "K", .min = 0, .max = 1000000,
+         .help = "importance samples per image (0 skip)"},
+        {.name = "iw-n", .kind = CLI_OPT_INT, .dest = &o->iw_n, .metavar = "N", .min = 0, .max = 1 << 30,
+         .help = "importance-sampled -log p(x) on the first N test images (0 skip)"},
+        {.name = "iw-chunk", .kind = CLI_OPT_INT, .dest = &o->iw_chunk, .metavar = "ROWS", .min = 1,
+         .max = 1 << 30, .help = "decoder rows per importance-sampling chunk"},
+        {.name = "test-seed", .kind = CLI_OPT_INT, .dest = &o->test_seed, .metavar = "S", .min = 0,
+         .max = (1u << 31) - 2, .help = "fixed test binarization and evaluation noise",
+         .default_text = "the run's, from run.txt beside the checkpoint; else 12345"},
+        {.name = "binarize", .kind = CLI_OPT_CHOICE, .dest = &o->binarize, .choices = CLI_CHOICES_BINARIZE,
+         .help = "how the run binarized training pixels (dynamic/static: test set sampled once)",
+         .default_text = "the run's; else dynamic"},
+        {.name = "test-limit", .kind = CLI_OPT_INT, .dest = &o->test_limit, .metavar = "N", .min = 0,
+         .max = 1 << 30, .help = "use the first N test images (0 all)"},
+        {.name = "data-dir", .kind = CLI_OPT_STRING, .dest = &o->data_dir, .metavar = "DIR",
+         .help = "Fashion-MNIST directory", .default_text = "the run's; else " VT_FASHION_DIR},
+        {.name = "threads", .kind = CLI_OPT_INT, .dest = &o->threads, .metavar = "N", .min = 1,
+         .max = 256, .help = "vtape's element-wise threads"},
+        {.name = "blas-threads", .kind = CLI_OPT_INT, .dest = &o->blas_threads, .metavar = "N",
+         .min = 1, .max = 256, .help = "OpenBLAS threads"},
+        CLI_OPT_END,
+    };
+    for (size_t i = 0; i < sizeof table / sizeof table[0]; i++) t[i] = table[i];
+}
+
+int cli_cmd_eval(int argc, char **argv) {
+    eval_options o = {.iw_k = 1000, .iw_n = 1000, .iw_chunk = 50000, .threads = 1,
+                      .blas_threads = 2, .binarize = -1, .test_seed = -1};
+    cli_opt table[16];
+    eval_table(&o, table);
+    char err[1024];
+    int rc = cli_opts_parse(table, argc, argv, 1, err, sizeof err);
+    if (rc == 1) {
+        cli_opts_help(stdout, "vtape eval --checkpoint FILE [options]",
+                     "Evaluate a checkpoint on the Fashion-MNIST test set: single-sample test\n"
+                     "NELBO (nats per image) and importance-sampled -log p(x).", table);
+        return CLI_EXIT_OK;
+    }
+    if (rc != 0) return cli_fail(CMD, CLI_EXIT_USAGE, "%s", err);
+    if (!o.checkpoint) return cli_fail(CMD, CLI_EXIT_USAGE, "--checkpoint FILE is required");
+    openblas_set_num_threads(o.blas_threads);
+
+    cli_checkpoint_run cr;
+    cli_checkpoint_run_opts ro = {.data_dir = o.data_dir, .binarize = o.binarize,
+                                 .test_seed = o.test_seed, .test_limit = (size_t)o.test_limit};
+    if (cli_checkpoint_run_open(&cr, o.checkpoint, &ro, CMD, err, sizeof err) != 0)
+        return cli_fail(CMD, CLI_EXIT_FAIL, "%s", err);
+    vt_vae *v = &cr.model;
+    const cli_fixed_test *fixed = &cr.fixed;
+    int status = CLI_EXIT_FAIL;
+    printf("vtape eval: %s: epoch %llu, step %llu, %zu parameters\n", o.checkpoint,
+           (unsigned long long)cr.state.epoch, (unsigned long long)cr.state.step,
+           vt_store_numel(v->store));
+    double t0 = cli_now();
+    cli_nelbo_result r;
+    double *per_image = malloc((size_t)fixed->n * sizeof *per_image);
+    if (!per_image ||
+        cli_eval_nelbo(v, fixed->x, fixed->c, fixed->n, (uint64_t)cr.test_seed, o.threads,
+                      per_image, &r, err, sizeof err) != 0) {
+        cli_fail(CMD, CLI_EXIT_FAIL, "%s", per_image ? err : "out of memory");
+        free(per_image);
+        goto out;
+    }
+    printf("test NELBO %.3f (rec %.3f, kl %.3f) on %d test images  [%.1fs]\n", r.nelbo, r.rec,
+           r.kl, fixed->n, cli_now() - t0);
+    int n = o.iw_n < fixed->n ? o.iw_n : fixed->n;
+    if (o.iw_k > 0 && n > 0) {
+        double subset = 0;
+        for (int i = 0; i < n; i++) subset += per_image[i] / n;
+        cli_log_px_result lp;
+        t0 = cli_now();
+        if (cli_eval_log_px(v, fixed->x, fixed->c, n, o.iw_k, o.iw_chunk, (uint64_t)cr.test_seed,
+                           o.threads, &lp, err, sizeof err) != 0) {
+            cli_fail(CMD, CLI_EXIT_FAIL, "%s", err);
+            free(per_image);
+            goto out;
+        }
+        printf("%s %.3f +- %.3f (K=%d importance samples, first %d test images; NELBO "
+               "on them %.3f)  [%.1fs]\n", v->cfg.n_classes ? "-log p(x|y)" : "-log p(x)", lp.nll,
+               lp.sem, lp.k, lp.n, subset, cli_now() - t0);
+    }
+    free(per_image);
+    status = CLI_EXIT_OK;
+out:
+    cli_checkpoint_run_close(&cr);
+    return status;
+}

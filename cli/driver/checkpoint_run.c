@@ -1,0 +1,49 @@
+#include "cli/driver/checkpoint_run.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli/cli.h"
+#include "cli/driver/model_file.h"
+#include "cli/options/train_options.h"
+
+int cli_checkpoint_run_open(cli_checkpoint_run *r, const char *path,
+                           const cli_checkpoint_run_opts *o, const char *cmd, char *err,
+                           size_t errlen) {
+    memset(r, 0, sizeof *r);
+    if (cli_model_file_open(path, &r->model, &r->state, err, errlen) != 0) return -1;
+    cli_train_cli *run = malloc(sizeof *run);   /* large: not on the stack */
+    char *run_buf = NULL;
+    int rc = -1;
+    if (!run) {
+        snprintf(err, errlen, "out of memory");
+        goto out;
+    }
+    if (cli_model_file_run_options(path, run, &run_buf, err, errlen) < 0)
+        cli_warn(cmd, "%s; using defaults", err);
+    if (o->binarize >= 0) run->o.binarize = o->binarize;
+    r->test_seed = o->test_seed >= 0 ? o->test_seed : run->o.test_seed;
+    const char *dir = o->data_dir ? o->data_dir : run->o.data_dir;
+    if (cli_fashion_load(dir, NULL, 0, &r->test, o->test_limit, err, errlen) != 0 ||
+        cli_fixed_test_make(&r->fixed, &r->test, cli_train_binarize(&run->o),
+                           (uint64_t)r->test_seed, err, errlen) != 0)
+        goto out;
+    if (r->fixed.dim != r->model.cfg.x_dim) {
+        snprintf(err, errlen, "%s: the model takes %d pixels, the test images have %d", path,
+                 r->model.cfg.x_dim, r->fixed.dim);
+        goto out;
+    }
+    rc = 0;
+out:
+    free(run_buf);
+    free(run);
+    if (rc != 0) cli_checkpoint_run_close(r);
+    return rc;
+}
+
+void cli_checkpoint_run_close(cli_checkpoint_run *r) {
+    cli_fixed_test_free(&r->fixed);
+    vt_dataset_free(&r->test);
+    vt_vae_free(&r->model);
+}

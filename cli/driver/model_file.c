@@ -1,0 +1,56 @@
+/* Checkpoint → model, for eval, sample and --resume. */
+#include "cli/driver/model_file.h"
+
+#include <stdio.h>
+#include <unistd.h>
+#include "cli/cli.h"
+#include <string.h>
+
+int cli_model_file_config(const char *path, vt_vae_config *cfg, char *err, size_t errlen) {
+    char text[1024], msg[512];
+    if (vt_checkpoint_read_config(path, text, sizeof text, err, errlen) != 0) return -1;
+    if (vt_vae_config_parse(cfg, text, msg, sizeof msg) != 0) {
+        snprintf(err, errlen, "checkpoint %s: %s", path, msg);
+        return -1;
+    }
+    return 0;
+}
+
+int cli_model_file_open(const char *path, vt_vae *v, vt_train_state *state, char *err,
+                       size_t errlen) {
+    vt_vae_config cfg;
+    char msg[512];
+    memset(v, 0, sizeof *v);
+    if (cli_model_file_config(path, &cfg, err, errlen) != 0) return -1;
+    if (vt_vae_init(v, &cfg, msg, sizeof msg) != 0) {
+        snprintf(err, errlen, "checkpoint %s: %s", path, msg);
+        return -1;
+    }
+    if (vt_checkpoint_load(path, v->store, NULL, state, err, errlen) != 0) {
+        vt_vae_free(v);
+        return -1;
+    }
+    return 0;
+}
+
+void cli_model_file_dir(const char *path, char *dir, size_t len) {
+    const char *slash = strrchr(path, '/');
+    if (!slash) snprintf(dir, len, ".");
+    else if (slash == path) snprintf(dir, len, "/");
+    else snprintf(dir, len, "%.*s", (int)(slash - path), path);
+}
+
+int cli_model_file_run_options(const char *path, cli_train_cli *cli, char **buf, char *err,
+                              size_t errlen) {
+    char dir[4200], run[4300];
+    *buf = NULL;
+    cli_train_cli_init(cli);
+    cli_model_file_dir(path, dir, sizeof dir);
+    if (cli_join(run, sizeof run, dir, "run.txt") != 0 || access(run, F_OK) != 0) return 0;
+    if (cli_run_file_read(run, cli->table, buf, err, errlen) != 0) {
+        cli_train_cli_init(cli);   /* defaults, not half a file */
+        return -1;
+    }
+    cli_train_options_resolve(&cli->o);
+    return 1;
+}

@@ -1,0 +1,49 @@
+/* Command-line options from one table per subcommand: the same table parses argv
+ * ("--name value" or "--name=value"), parses saved "name=value" lines (a run's
+ * run.txt), and prints --help with every option's current value as its default, so
+ * help and behaviour cannot drift apart. */
+#ifndef CLI_OPTIONS_H
+#define CLI_OPTIONS_H
+
+#include <stddef.h>
+#include <stdio.h>
+
+typedef enum {
+    CLI_OPT_INT,     /* int *dest, within [min, max] */
+    CLI_OPT_REAL,    /* double *dest, finite, within [min, max] */
+    CLI_OPT_STRING,  /* const char **dest (points into argv or the options' own storage) */
+    CLI_OPT_CHOICE,  /* int *dest: index into `choices` ("a|b|c"); -1 means "automatic" */
+    CLI_OPT_FLAG,    /* int *dest set to 1; takes no value */
+} cli_opt_kind;
+
+typedef struct cli_opt {
+    const char *name;          /* without the leading "--" */
+    cli_opt_kind kind;
+    void *dest;
+    const char *metavar;       /* "N", "DIR", ... shown in help; choices shown for CHOICE */
+    const char *help;
+    double min, max;           /* numeric range, inclusive */
+    const char *choices;       /* CHOICE: "vae|cvae|beta-vae" */
+    const char *default_text;  /* shown instead of the current value when set */
+    int given;                 /* set by parsing when the option appeared */
+} cli_opt;
+
+#define CLI_OPT_END {0}
+
+/* Parse argv[first..argc). Returns 0 on success, 1 when --help/-h was given, -1 on a
+ * bad option or value with a message naming the option in err. */
+int cli_opts_parse(cli_opt *opts, int argc, char **argv, int first, char *err, size_t errlen);
+/* Apply one value as if "--name=value" had been given (for saved runs). Marks nothing
+ * as given. Same return values as cli_opts_parse, without 1. */
+int cli_opts_set(cli_opt *opts, const char *name, const char *value, char *err, size_t errlen);
+/* Print "usage" and the table, each option with its metavar, help and default. */
+void cli_opts_help(FILE *out, const char *usage, const char *summary, const cli_opt *opts);
+/* Write every option that has a value as "name=value" lines (flags only when set). */
+int cli_opts_write(FILE *out, const cli_opt *opts);
+/* Name of choice i of a CHOICE option's list, copied into buf ("" if out of range). */
+const char *cli_opt_choice_name(const char *choices, int i, char *buf, size_t len);
+/* Index of `name` in "a|b|c", or -1. */
+int cli_opt_choice_index(const char *choices, const char *name);
+cli_opt *cli_opts_find(cli_opt *opts, const char *name);
+
+#endif

@@ -1,0 +1,288 @@
+/* `vtape train` options: table, cross-option checks, library configs, run file. */
+#include "cli/options/train_options.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define INT(n, f, meta, lo, hi, h) {.name = n, .kind = CLI_OPT_INT, .dest = &o->f, .metavar = meta, .min = lo, .max = hi, .help = h}
+#define REAL(n, f, meta, lo, hi, h) {.name = n, .kind = CLI_OPT_REAL, .dest = &o->f, .metavar = meta, .min = lo, .max = hi, .help = h}
+#define CHOICE(n, f, list, h) {.name = n, .kind = CLI_OPT_CHOICE, .dest = &o->f, .choices = list, .help = h}
+#define STR(n, f, meta, h) {.name = n, .kind = CLI_OPT_STRING, .dest = &o->f, .metavar = meta, .help = h}
+
+void cli_train_cli_init(cli_train_cli *cli) {
+    cli_train_options *o = &cli->o;
+    *o = (cli_train_options){
+        .model = CLI_MODEL_VAE, .arch = "784-512-256", .latent = 32, .mog_components = 10,
+        .k = 1, .beta = 1.0, .beta_schedule = -1, .warmup_epochs = 5.0, .cycles = 4,
+        .lr = 1e-3, .lr_gamma = 0.5, .lr_step_epochs = 1.0, .weight_decay = -1.0,
+        .epochs = 2, .batch = 128, .test_seed = 12345, .threads = 1, .blas_threads = 2,
+        .iw_k = 1000, .iw_n = 1000, .iw_chunk = 50000, .data_dir = VT_FASHION_DIR,
+        .out = "out"};
+    const cli_opt table[] = {
+        CHOICE("model", model, CLI_CHOICES_MODEL,
+               "vae; cvae (encoder and decoder see the one-hot label); beta-vae (KL weight annealed)"),
+        STR("arch", arch, "SIZES", "input size, then encoder hidden sizes; the decoder mirrors them"),
+        INT("latent", latent, "Z", 1, 65536, "latent dimensions"),
+        CHOICE("act", act, CLI_CHOICES_ACT, "hidden-layer activation"),
+        CHOICE("posterior", posterior, CLI_CHOICES_POSTERIOR, "q(z|x): diagonal or full-covariance Gaussian"),
+        CHOICE("prior", prior, CLI_CHOICES_PRIOR, "p(z): N(0, I) or a learned mixture of Gaussians"),
+        INT("mog-components", mog_components, "C", 1, 4096, "mixture components of --prior mog"),
+        CHOICE("likelihood", likelihood, CLI_CHOICES_LIKELIHOOD,
+               "p(x|z): Bernoulli, Gaussian with fixed sigma, or Gaussian with learned sigma"),
+        REAL("lik-logsig", lik_logsig, "S", -20, 20, "Gaussian likelihood: (initial) log sigma"),
+        CHOICE("estimator", estimator, CLI_CHOICES_ESTIMATOR,
+               "ELBO estimator: closed-form KL, log p(x,z) - log q(z|x), or the IWAE bound"),
+        INT("k", k, "K", 1, 100000, "posterior samples per datapoint"),
+        REAL("beta", beta, "B", 0, 1e6, "weight of the KL term (the target of a schedule)"),
+        CHOICE("beta-schedule", beta_schedule, CLI_CHOICES_BETA,
+               "KL weight over training steps: constant, linear warm-up from 0, or cyclical"),
+        REAL("warmup-epochs", warmup_epochs, "E", 0, 1e6, "linear beta schedule: epochs of warm-up"),
+        INT("cycles", cycles, "M", 1, 1000000, "cyclical beta schedule: cycles over the run"),
+        REAL("free-bits", free_bits, "LAMBDA", 0, 1e6, "free bits: KL floor per latent group in nats (0 off)"),
+        INT("fb-groups", fb_groups, "G", 0, 65536, "free-bits groups (0: one per latent dimension)"),
+        CHOICE("optimizer", optimizer, CLI_CHOICES_OPTIMIZER, "optimizer"),
+        REAL("lr", lr, "RATE", 0, 1e3, "learning rate"),
+        CHOICE("lr-schedule", lr_schedule, CLI_CHOICES_LR,
+               "learning rate over the run: constant, step decay, or cosine to --lr-min"),
+        REAL("lr-gamma", lr_gamma, "G", 1e-9, 1, "step schedule: decay factor"),
+        REAL("lr-step-epochs", lr_step_epochs, "E", 1e-6, 1e6, "step schedule: epochs between decays"),
+        REAL("lr-min", lr_min, "RATE", 0, 1e3, "cosine schedule: final learning rate"),
+        REAL("momentum", momentum, "M", 0, 0.999999, "sgd momentum"),
+        REAL("weight-decay", weight_decay, "WD", 0, 1e3, "L2 (adam, sgd) or decoupled (adamw) weight decay"),
+        REAL("clip", clip, "NORM", 0, 1e30, "clip the global gradient norm to this (0 off)"),
+        INT("epochs", epochs, "N", 1, 1000000, "training epochs (with --resume: the total)"),
+        INT("batch", batch, "N", 1, 1000000, "batch size"),
+        CHOICE("binarize", binarize, CLI_CHOICES_BINARIZE,
+               "training pixels: fresh Bernoulli sample per batch, one fixed sample, x > 0.5, or grey"),
+        INT("train-limit", train_limit, "N", 0, INT_MAX, "use the first N training images (0 all)"),
+        INT("test-limit", test_limit, "N", 0, INT_MAX, "use the first N test images (0 all)"),
+        INT("seed", seed, "S", 0, INT_MAX, "initialisation, shuffling and noise"),
+        INT("test-seed", test_seed, "S", 0, INT_MAX - 1,
+            "fixed Bernoulli binarization of the test set and evaluation noise"),
+        INT("threads", threads, "N", 1, 256, "vtape's element-wise threads"),
+        INT("blas-threads", blas_threads, "N", 1, 256, "OpenBLAS threads for matrix products"),
+        INT("iw-k", iw_k, "K", 0, 1000000, "importance samples per image for -log p(x) at the end (0 skip)"),
+        INT("iw-n", iw_n, "N", 0, INT_MAX, "importance-sampled -log p(x) on the first N test images (0 skip)"),
+        INT("iw-chunk", iw_chunk, "ROWS", 1, INT_MAX, "decoder rows per importance-sampling chunk (memory bound)"),
+        STR("data-dir", data_dir, "DIR", "Fashion-MNIST directory (the four .gz IDX files)"),
+        STR("out", out, "DIR", "output directory: metrics.csv, checkpoint.vtck, images"),
+        {.name = "resume", .kind = CLI_OPT_FLAG, .dest = &o->resume,
+         .help = "continue from DIR/checkpoint.vtck if present, with the run's saved options"},
+        CLI_OPT_END,
+    };
+    _Static_assert(sizeof table / sizeof table[0] <= CLI_TRAIN_N_OPTS + 1, "option table size");
+    memset(cli->table, 0, sizeof cli->table);
+    memcpy(cli->table, table, sizeof table);
+    cli_opts_find(cli->table, "beta-schedule")->default_text = "constant; linear for --model beta-vae";
+    cli_opts_find(cli->table, "weight-decay")->default_text = "0; 0.01 for adamw";
+}
+
+void cli_train_help(FILE *out, cli_train_cli *cli) {
+    cli_opts_help(out, "vtape train [options]",
+                 "Train a VAE on Fashion-MNIST. Writes DIR/metrics.csv (one row per epoch),\n"
+                 "DIR/checkpoint.vtck (after every epoch), DIR/run.txt (the options),\n"
+                 "DIR/final.json (test NELBO, importance-sampled -log p(x), wall times), the\n"
+                 "images of `vtape sample` and DIR/loss.png.",
+                 cli->table);
+}
+
+static const char *choice(const char *list, int i, char *buf) {
+    return cli_opt_choice_name(list, i, buf, 64);
+}
+
+void cli_train_options_resolve(cli_train_options *o) {
+    if (o->beta_schedule < 0) o->beta_schedule = o->model == CLI_MODEL_BETA_VAE ? VT_BETA_LINEAR
+                                                                              : VT_BETA_CONSTANT;
+}
+
+int cli_train_options_check(const cli_train_options *o, char *err, size_t errlen) {
+    char est[64];
+    choice(CLI_CHOICES_ESTIMATOR, o->estimator, est);
+    if (!strcmp(est, "iwae")) {
+        if (o->beta != 1.0 || o->beta_schedule > VT_BETA_CONSTANT) {
+            snprintf(err, errlen, "--estimator iwae has no KL term to weight: use --beta 1 and "
+                                  "--beta-schedule constant (and not --model beta-vae)");
+            return -1;
+        }
+        if (o->free_bits > 0) {
+            snprintf(err, errlen, "--free-bits: the iwae estimator has no KL term to floor");
+            return -1;
+        }
+    }
+    if (o->fb_groups > 0 && o->latent % o->fb_groups != 0) {
+        snprintf(err, errlen, "--fb-groups %d does not divide --latent %d", o->fb_groups, o->latent);
+        return -1;
+    }
+    if (o->fb_groups > 1 && (o->posterior != VT_POSTERIOR_DIAG || o->prior != VT_PRIOR_STD_NORMAL)) {
+        snprintf(err, errlen, "--fb-groups %d needs --posterior diag and --prior std_normal",
+                 o->fb_groups);
+        return -1;
+    }
+    if (o->lr_min > o->lr) {
+        snprintf(err, errlen, "--lr-min %g is above --lr %g", o->lr_min, o->lr);
+        return -1;
+    }
+    return 0;
+}
+
+int cli_train_model_config(const cli_train_options *o, int x_dim, vt_vae_config *cfg, char *err,
+                          size_t errlen) {
+    char msg[256];
+    *cfg = vt_vae_default_config();
+    if (vt_vae_parse_arch(cfg, o->arch, msg, sizeof msg) != 0) {
+        snprintf(err, errlen, "--arch: %s", msg);
+        return -1;
+    }
+    if (x_dim > 0 && cfg->x_dim != x_dim) {
+        snprintf(err, errlen, "--arch %s: the input size must be %d, the images' pixel count",
+                 o->arch, x_dim);
+        return -1;
+    }
+    cfg->latent = o->latent;
+    cfg->act = (vt_act)o->act;                      /* same order as CLI_CHOICES_ACT */
+    cfg->posterior = (vt_posterior_kind)o->posterior;
+    cfg->prior = (vt_prior_kind)o->prior;
+    cfg->mog_components = o->mog_components;
+    cfg->likelihood = (vt_lik_kind)o->likelihood;
+    cfg->lik_logsig = (float)o->lik_logsig;
+    cfg->n_classes = o->model == CLI_MODEL_CVAE ? VT_DATA_CLASSES : 0;
+    cfg->seed = (uint64_t)o->seed;
+    return 0;
+}
+
+vt_elbo_opts cli_train_elbo_opts(const cli_train_options *o) {
+    char name[64];
+    vt_elbo_opts e = vt_elbo_defaults();
+    vt_estimator_parse(choice(CLI_CHOICES_ESTIMATOR, o->estimator, name), &e.estimator);
+    e.k = o->k;
+    e.beta = (float)o->beta;
+    e.free_bits = (float)o->free_bits;
+    e.fb_groups = o->fb_groups;
+    return e;
+}
+
+int cli_train_optim_config(const cli_train_options *o, vt_optim_config *cfg, char *err,
+                          size_t errlen) {
+    char name[64], msg[256];
+    int kind = vt_optim_kind_parse(choice(CLI_CHOICES_OPTIMIZER, o->optimizer, name));
+    *cfg = vt_optim_defaults((vt_optim_kind)kind);
+    if (o->weight_decay >= 0) cfg->weight_decay = (float)o->weight_decay;
+    if (o->momentum > 0 && kind != VT_SGD) {
+        snprintf(err, errlen, "--momentum applies to --optimizer sgd only (got %s)", name);
+        return -1;
+    }
+    cfg->momentum = (float)o->momentum;
+    if (vt_optim_config_check(cfg, msg, sizeof msg) != 0) {
+        snprintf(err, errlen, "--optimizer %s: %s", name, msg);
+        return -1;
+    }
+    return 0;
+}
+
+static long at_least_1(double v) { return v < 1 ? 1 : (long)(v + 0.5); }
+
+int cli_train_lr_schedule(const cli_train_options *o, long steps_per_epoch, vt_lr_schedule *s,
+                         char *err, size_t errlen) {
+    char msg[256];
+    *s = (vt_lr_schedule){.kind = (vt_lr_kind)o->lr_schedule, .lr = (float)o->lr,
+                          .step_size = at_least_1(o->lr_step_epochs * (double)steps_per_epoch),
+                          .gamma = (float)o->lr_gamma,
+                          .decay_steps = at_least_1((double)o->epochs * (double)steps_per_epoch),
+                          .lr_min = (float)o->lr_min};
+    if (vt_lr_schedule_check(s, msg, sizeof msg) != 0) {
+        snprintf(err, errlen, "--lr-schedule: %s", msg);
+        return -1;
+    }
+    return 0;
+}
+
+int cli_train_beta_schedule(const cli_train_options *o, long steps_per_epoch,
+                           vt_beta_schedule *s, char *err, size_t errlen) {
+    char msg[256];
+    long total = (long)o->epochs * steps_per_epoch;
+    *s = (vt_beta_schedule){.kind = (vt_beta_kind)o->beta_schedule, .beta = (float)o->beta,
+                            .warmup_steps = (long)(o->warmup_epochs * (double)steps_per_epoch + 0.5),
+                            .total_steps = total < o->cycles ? o->cycles : total,
+                            .cycles = o->cycles, .ramp = 0.5f};
+    if (vt_beta_schedule_check(s, msg, sizeof msg) != 0) {
+        snprintf(err, errlen, "--beta-schedule: %s", msg);
+        return -1;
+    }
+    return 0;
+}
+
+vt_binarize cli_train_binarize(const cli_train_options *o) {
+    static const vt_binarize modes[] = {VT_BIN_DYNAMIC, VT_BIN_STATIC, VT_BIN_THRESHOLD, VT_BIN_NONE};
+    return modes[o->binarize];
+}
+
+int cli_run_file_write(const char *path, const cli_opt *table, char *err, size_t errlen) {
+    char tmp[4200];
+    snprintf(tmp, sizeof tmp, "%s.tmp", path);
+    FILE *f = fopen(tmp, "w");
+    if (!f) {
+        snprintf(err, errlen, "%s: cannot create: %s", tmp, strerror(errno));
+        return -1;
+    }
+    fprintf(f, "# vtape train options of this run (read by --resume, eval and sample)\n");
+    for (const cli_opt *o = table; o->name; o++) {
+        if (!strcmp(o->name, "resume")) continue;   /* how it was started, not what it is */
+        const cli_opt one[2] = {*o, CLI_OPT_END};
+        cli_opts_write(f, one);
+    }
+    int bad = ferror(f) | fclose(f);
+    if (bad || rename(tmp, path) != 0) {
+        snprintf(err, errlen, "%s: cannot write: %s", path, strerror(errno));
+        remove(tmp);
+        return -1;
+    }
+    return 0;
+}
+
+int cli_run_file_read(const char *path, cli_opt *table, char **buf, char *err, size_t errlen) {
+    *buf = NULL;
+    FILE *f = fopen(path, "r");
+    if (!f) {
+        snprintf(err, errlen, "%s: cannot open: %s", path, strerror(errno));
+        return -1;
+    }
+    /* The whole file stays in *buf: string options point into it. */
+    size_t cap = 0, n = 0;
+    char *text = NULL;
+    for (int c; (c = fgetc(f)) != EOF;) {
+        if (n + 2 > cap) {
+            char *t = realloc(text, cap = cap ? 2 * cap : 4096);
+            if (!t) { free(text); fclose(f); snprintf(err, errlen, "%s: out of memory", path); return -1; }
+            text = t;
+        }
+        text[n++] = (char)c;
+    }
+    fclose(f);
+    if (!text) {
+        snprintf(err, errlen, "%s: empty file", path);
+        return -1;
+    }
+    text[n] = '\0';
+    *buf = text;
+    int line_no = 0;
+    for (char *line = text, *next; line && *line; line = next) {
+        line_no++;
+        next = strchr(line, '\n');
+        if (next) *next++ = '\0';
+        if (line[0] == '#' || !line[0]) continue;
+        char *eq = strchr(line, '=');
+        char msg[256];
+        if (!eq) {
+            snprintf(err, errlen, "%s: line %d: expected name=value", path, line_no);
+            return -1;
+        }
+        *eq = '\0';
+        if (cli_opts_set(table, line, eq + 1, msg, sizeof msg) != 0) {
+            snprintf(err, errlen, "%s: %s", path, msg);
+            return -1;
+        }
+    }
+    return 0;
+}

@@ -1,0 +1,91 @@
+/* metrics.csv reading and writing. */
+#include "cli/report/metrics.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static void put_row(FILE *f, const cli_metrics_row *r) {
+    /* %.9g keeps float-level precision; β and lr are floats, so %.7g shows them as set. */
+    fprintf(f, "%ld,%ld,%.9g,%.9g,%.9g,%.9g,%.9g,%.9g,%.7g,%.7g,%.9g,%.9g\n", r->epoch, r->step,
+            r->train_nelbo, r->train_rec, r->train_kl, r->test_nelbo, r->test_rec, r->test_kl,
+            r->beta, r->lr, r->images_per_s, r->epoch_seconds);
+}
+
+static int finish(FILE *f, const char *path, char *err, size_t errlen) {
+    int bad = ferror(f);
+    bad |= fclose(f);
+    if (bad) snprintf(err, errlen, "%s: write failed: %s", path, strerror(errno));
+    return bad ? -1 : 0;
+}
+
+int cli_metrics_write(const char *path, const cli_metrics_row *rows, int n, char *err,
+                     size_t errlen) {
+    FILE *f = fopen(path, "w");
+    if (!f) {
+        snprintf(err, errlen, "%s: cannot create: %s", path, strerror(errno));
+        return -1;
+    }
+    fprintf(f, "%s\n", CLI_METRICS_HEADER);
+    for (int i = 0; i < n; i++) put_row(f, &rows[i]);
+    return finish(f, path, err, errlen);
+}
+
+int cli_metrics_append(const char *path, const cli_metrics_row *row, char *err, size_t errlen) {
+    FILE *f = fopen(path, "a");
+    if (!f) {
+        snprintf(err, errlen, "%s: cannot open for appending: %s", path, strerror(errno));
+        return -1;
+    }
+    put_row(f, row);
+    return finish(f, path, err, errlen);
+}
+
+int cli_metrics_read(const char *path, cli_metrics_row **rows, int *n, char *err, size_t errlen) {
+    *rows = NULL;
+    *n = 0;
+    FILE *f = fopen(path, "r");
+    if (!f) {
+        snprintf(err, errlen, "%s: cannot open: %s", path, strerror(errno));
+        return -1;
+    }
+    char line[1024];
+    if (!fgets(line, sizeof line, f) || strncmp(line, CLI_METRICS_HEADER, strlen(CLI_METRICS_HEADER))) {
+        snprintf(err, errlen, "%s: line 1: expected the header '%s'", path, CLI_METRICS_HEADER);
+        fclose(f);
+        return -1;
+    }
+    int cap = 0, rc = 0;
+    for (int line_no = 2; fgets(line, sizeof line, f); line_no++) {
+        if (line[0] == '\n') continue;
+        cli_metrics_row r;
+        int used = 0;
+        int got = sscanf(line, "%ld,%ld,%lf,%lf,%lf,%lf,%lf,%lf,%lf,%lf,%lf,%lf%n", &r.epoch,
+                         &r.step, &r.train_nelbo, &r.train_rec, &r.train_kl, &r.test_nelbo,
+                         &r.test_rec, &r.test_kl, &r.beta, &r.lr, &r.images_per_s,
+                         &r.epoch_seconds, &used);
+        if (got != 12 || (line[used] != '\n' && line[used] != '\0')) {
+            snprintf(err, errlen, "%s: line %d: expected 12 comma-separated numbers", path, line_no);
+            rc = -1;
+            break;
+        }
+        if (*n == cap) {
+            cli_metrics_row *p = realloc(*rows, (size_t)(cap = cap ? 2 * cap : 64) * sizeof *p);
+            if (!p) {
+                snprintf(err, errlen, "%s: out of memory", path);
+                rc = -1;
+                break;
+            }
+            *rows = p;
+        }
+        (*rows)[(*n)++] = r;
+    }
+    fclose(f);
+    if (rc != 0) {
+        free(*rows);
+        *rows = NULL;
+        *n = 0;
+    }
+    return rc;
+}
