@@ -198,8 +198,9 @@ static int step(bench *b, double t[N_PH], double g[N_PH]) {
     if (vt_backward(b->ctx, terms.loss, NULL) != 0) return -1;
     mark[3] = now();
     gmark[3] = gemm_seconds;
-    if (vt_optim_step(b->opt, 1e-3f) != 0) {
-        fprintf(stderr, "bench_step: %s\n", vt_optim_error(b->opt));
+    vt_error oe;
+    if (vt_optim_step(b->opt, 1e-3f, &oe) != 0) {
+        fprintf(stderr, "bench_step: %s\n", oe.msg);
         return -2;
     }
     vt_store_zero_grad(b->v.store);
@@ -232,29 +233,29 @@ int main(int argc, char **argv) {
     }
     openblas_set_num_threads((int)o.blas_threads);
 
-    vt_data_err de;
+    vt_error de;
     vt_dataset train, test;
     if (vt_dataset_load_fashion(&train, &test, o.data_dir, &de) != 0) {
         fprintf(stderr, "bench_step: %s\n", de.msg);
         return 1;
     }
     bench b = {.dim = train.dim};
-    char err[512];
+    vt_error err = {0};
     vt_vae_config cfg = vt_vae_default_config();
     cfg.seed = (uint64_t)o.seed;
-    if (vt_vae_init(&b.v, &cfg, err, sizeof err) != 0) {
-        fprintf(stderr, "bench_step: %s\n", err);
+    if (vt_vae_init(&b.v, &cfg, &err) != 0) {
+        fprintf(stderr, "bench_step: %s\n", err.msg);
         return 1;
     }
     vt_optim_config oc = vt_optim_defaults(VT_ADAM);
-    b.opt = vt_optim_new(b.v.store, &oc, err, sizeof err);
+    b.opt = vt_optim_new(b.v.store, &oc, &err);
     b.ctx = vt_ctx_new(&(vt_ctx_opts){.threads = (int)o.threads, .seed = (uint64_t)o.seed});
     vt_batcher_opts bo = {.batch_size = (size_t)o.batch, .seed = (uint64_t)o.seed,
                           .drop_last = 1, .binarize = VT_BIN_DYNAMIC};
     b.batcher = vt_batcher_new(&train, &bo, &de);
     b.x = malloc((size_t)o.batch * (size_t)train.dim * sizeof *b.x);
     if (!b.opt || !b.ctx || !b.batcher || !b.x) {
-        fprintf(stderr, "bench_step: setup failed: %s\n", b.opt ? de.msg : err);
+        fprintf(stderr, "bench_step: setup failed: %s\n", b.opt ? de.msg : err.msg);
         return 1;
     }
     vt_batcher_start_epoch(b.batcher, 0);

@@ -14,7 +14,6 @@ struct vt_store {
     size_t numel, cap;        /* floats used / allocated per block */
     float *values, *grads;
     float *slots[VT_STORE_SLOTS];
-    char error[256];
 };
 
 vt_store *vt_store_new(void) { return calloc(1, sizeof(vt_store)); }
@@ -61,25 +60,26 @@ static int grow(vt_store *s, size_t need) {
     return 0;
 }
 
-vt_tensor *vt_store_param(vt_store *s, const char *name, int ndim, const int *shape) {
-    if (!s) return NULL;
+vt_tensor *vt_store_param(vt_store *s, const char *name, int ndim, const int *shape,
+                          vt_error *err) {
+    if (!s) return vt_error_set(err, VT_EARG, "vt_store_param: no store given"), NULL;
     if (!name || !*name) {
-        snprintf(s->error, sizeof s->error, "vt_store_param: a parameter needs a name");
+        vt_error_set(err, VT_EARG, "vt_store_param: a parameter needs a name");
         return NULL;
     }
     if (vt_store_find(s, name)) {
-        snprintf(s->error, sizeof s->error, "vt_store_param: duplicate name '%s'", name);
+        vt_error_set(err, VT_EARG, "vt_store_param: duplicate name '%s'", name);
         return NULL;
     }
     size_t n = 1;
     if (ndim < 1 || ndim > VT_MAX_DIMS || !shape) {
-        snprintf(s->error, sizeof s->error, "vt_store_param: '%s' has %d dims (1..%d)", name,
+        vt_error_set(err, VT_EARG, "vt_store_param: '%s' has %d dims (1..%d)", name,
                  ndim, VT_MAX_DIMS);
         return NULL;
     }
     for (int i = 0; i < ndim; i++) {
         if (shape[i] < 1) {
-            snprintf(s->error, sizeof s->error, "vt_store_param: '%s' dim %d is %d", name, i,
+            vt_error_set(err, VT_EARG, "vt_store_param: '%s' dim %d is %d", name, i,
                      shape[i]);
             return NULL;
         }
@@ -88,10 +88,10 @@ vt_tensor *vt_store_param(vt_store *s, const char *name, int ndim, const int *sh
     if (s->count == s->max) {
         int m = s->max ? 2 * s->max : 16;
         vt_tensor **np = realloc(s->params, (size_t)m * sizeof *np);
-        if (!np) return NULL;
+        if (!np) return vt_error_set(err, VT_ENOMEM, "vt_store_param: out of memory"), NULL;
         s->params = np;
         size_t *no = realloc(s->offsets, (size_t)m * sizeof *no);
-        if (!no) return NULL;
+        if (!no) return vt_error_set(err, VT_ENOMEM, "vt_store_param: out of memory"), NULL;
         s->offsets = no;
         s->max = m;
     }
@@ -102,7 +102,7 @@ vt_tensor *vt_store_param(vt_store *s, const char *name, int ndim, const int *sh
     if (!t || !nm || grow(s, off + n) != 0) {
         free(t);
         free(nm);
-        snprintf(s->error, sizeof s->error, "vt_store_param: out of memory for '%s'", name);
+        vt_error_set(err, VT_ENOMEM, "vt_store_param: out of memory for '%s'", name);
         return NULL;
     }
     strcpy(nm, name);
@@ -147,6 +147,3 @@ void vt_store_zero_grad(vt_store *s) {
     if (s && s->grads) memset(s->grads, 0, s->numel * sizeof(float));
 }
 
-const char *vt_store_error(const vt_store *s) {
-    return s && s->error[0] ? s->error : NULL;
-}

@@ -30,17 +30,17 @@ static uint64_t uniform_below(uint64_t *state, uint64_t bound) {
 }
 
 vt_batcher *vt_batcher_new(const vt_dataset *ds, const vt_batcher_opts *opts,
-                           vt_data_err *err) {
-    if (err) *err = (vt_data_err){0};
+                           vt_error *err) {
+    if (err) *err = (vt_error){0};
     if (!ds || !opts || !ds->pixels || ds->n == 0 || ds->dim <= 0) {
-        vt_data_fail(err, VT_DATA_EARG, "vt_batcher_new: %s",
+        vt_error_set(err, VT_EARG, "vt_batcher_new: %s",
                      !ds || !opts ? "NULL dataset or options" : "empty dataset");
         return NULL;
     }
     size_t bs = opts->batch_size;
     if (bs == 0 || (opts->drop_last && bs > ds->n) || opts->binarize < VT_BIN_NONE ||
         opts->binarize > VT_BIN_THRESHOLD) {
-        vt_data_fail(err, VT_DATA_EARG,
+        vt_error_set(err, VT_EARG,
                      "vt_batcher_new: batch size %zu, %zu examples, drop_last %d, binarize %d: "
                      "expected batch size >= 1 (and <= examples with drop_last) and a "
                      "vt_binarize mode", bs, ds->n, opts->drop_last, (int)opts->binarize);
@@ -52,7 +52,7 @@ vt_batcher *vt_batcher_new(const vt_dataset *ds, const vt_batcher_opts *opts,
         b->bits = malloc(ds->n * (size_t)ds->dim);
     if (!b || !b->order || (opts->binarize == VT_BIN_STATIC && !b->bits)) {
         vt_batcher_free(b);
-        vt_data_fail(err, VT_DATA_ENOMEM, "vt_batcher_new: out of memory for %zu examples",
+        vt_error_set(err, VT_ENOMEM, "vt_batcher_new: out of memory for %zu examples",
                      ds->n);
         return NULL;
     }

@@ -6,10 +6,6 @@
 
 #include "vtape/data.h"
 
-/* Fill err (may be NULL) and return code, so callers can `return vt_data_fail(...)`. */
-int vt_data_fail(vt_data_err *err, int code, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
 /* splitmix64: a tiny generator whose whole state is one counter, so a stream is fully
  * determined by the key it starts from. Keys are derived by hashing (seed, ids...). */
 #define VT_GOLDEN64 0x9e3779b97f4a7c15ull

@@ -8,46 +8,46 @@
 #include "data_internal.h"
 
 static int check_labels(const vt_idx *lab, const vt_idx *img, const char *labels_path,
-                        const char *images_path, vt_data_err *err) {
+                        const char *images_path, vt_error *err) {
     if (lab->dims[0] != img->dims[0])
-        return vt_data_fail(err, VT_DATA_EMISMATCH,
+        return vt_error_set(err, VT_EMISMATCH,
                             "%s: offset 4: expected %u labels, one per image in %s, found %u",
                             labels_path, img->dims[0], images_path, lab->dims[0]);
     for (size_t i = 0; i < lab->size; i++)
         if (lab->data[i] >= VT_DATA_CLASSES)
-            return vt_data_fail(err, VT_DATA_ELABEL,
+            return vt_error_set(err, VT_ELABEL,
                                 "%s: offset %zu: label %u out of range, expected 0..%d",
                                 labels_path, lab->data_offset + i, lab->data[i],
                                 VT_DATA_CLASSES - 1);
-    return VT_DATA_OK;
+    return VT_OK;
 }
 
 int vt_dataset_load(vt_dataset *ds, const char *images_path, const char *labels_path,
-                    vt_data_err *err) {
-    if (err) *err = (vt_data_err){0};
+                    vt_error *err) {
+    if (err) *err = (vt_error){0};
     if (!ds || !images_path)
-        return vt_data_fail(err, VT_DATA_EARG, "vt_dataset_load: NULL %s",
+        return vt_error_set(err, VT_EARG, "vt_dataset_load: NULL %s",
                             ds ? "images path" : "dataset");
     memset(ds, 0, sizeof *ds);
     vt_idx img, lab = {0};
     int rc = vt_idx_read(&img, images_path, 3, "image data", err);
-    if (rc != VT_DATA_OK) return rc;
+    if (rc != VT_OK) return rc;
     if (labels_path) {
         rc = vt_idx_read(&lab, labels_path, 1, "label data", err);
-        if (rc == VT_DATA_OK) rc = check_labels(&lab, &img, labels_path, images_path, err);
-        if (rc != VT_DATA_OK) goto done;
+        if (rc == VT_OK) rc = check_labels(&lab, &img, labels_path, images_path, err);
+        if (rc != VT_OK) goto done;
     }
     /* The IDX cap bounds the file; an int-sized image keeps `dim` usable as a tensor
      * shape. */
     if ((size_t)img.dims[1] * img.dims[2] > INT_MAX) {
-        rc = vt_data_fail(err, VT_DATA_ETOOBIG,
+        rc = vt_error_set(err, VT_ETOOBIG,
                           "%s: offset 8: images of %u x %u pixels, expected at most %d pixels each",
                           images_path, img.dims[1], img.dims[2], INT_MAX);
         goto done;
     }
     ds->pixels = malloc(img.size * sizeof *ds->pixels);
     if (!ds->pixels) {
-        rc = vt_data_fail(err, VT_DATA_ENOMEM, "%s: offset %zu: out of memory for %zu pixels",
+        rc = vt_error_set(err, VT_ENOMEM, "%s: offset %zu: out of memory for %zu pixels",
                           images_path, img.data_offset, img.size);
         goto done;
     }
@@ -65,10 +65,10 @@ done:
 }
 
 int vt_dataset_load_fashion(vt_dataset *train, vt_dataset *test, const char *dir,
-                            vt_data_err *err) {
-    if (err) *err = (vt_data_err){0};
+                            vt_error *err) {
+    if (err) *err = (vt_error){0};
     if (!train || !test)
-        return vt_data_fail(err, VT_DATA_EARG, "vt_dataset_load_fashion: NULL dataset");
+        return vt_error_set(err, VT_EARG, "vt_dataset_load_fashion: NULL dataset");
     memset(train, 0, sizeof *train);
     memset(test, 0, sizeof *test);
     if (!dir) dir = VT_FASHION_DIR;
@@ -80,15 +80,15 @@ int vt_dataset_load_fashion(vt_dataset *train, vt_dataset *test, const char *dir
         int b = snprintf(labels, sizeof labels, "%s/%s-labels-idx1-ubyte.gz", dir, prefix[s]);
         if (a < 0 || b < 0 || (size_t)a >= sizeof images || (size_t)b >= sizeof labels) {
             vt_dataset_free(train);
-            return vt_data_fail(err, VT_DATA_EARG, "%s: directory name too long", dir);
+            return vt_error_set(err, VT_EARG, "%s: directory name too long", dir);
         }
         int rc = vt_dataset_load(out[s], images, labels, err);
-        if (rc != VT_DATA_OK) {
+        if (rc != VT_OK) {
             vt_dataset_free(train);
             return rc;
         }
     }
-    return VT_DATA_OK;
+    return VT_OK;
 }
 
 void vt_dataset_free(vt_dataset *ds) {

@@ -16,7 +16,7 @@ typedef struct reader {
     gzFile f;
     const char *path;
     const char *what;
-    vt_data_err *err;
+    vt_error *err;
 } reader;
 
 /* Read up to n bytes; returns the count, short only at end of file or on error. The
@@ -47,9 +47,9 @@ static size_t read_some(reader *r, void *buf, size_t n, int *zcode, const char *
 static int short_read(reader *r, size_t start, size_t want, const char *field, size_t got,
                       int zcode, const char *zmsg) {
     if (zcode != Z_OK && zcode != Z_BUF_ERROR) /* Z_BUF_ERROR: gzip stream cut short */
-        return vt_data_fail(r->err, VT_DATA_EIO, "%s: offset %zu: read error in %s: %s",
+        return vt_error_set(r->err, VT_EIO, "%s: offset %zu: read error in %s: %s",
                             r->path, start + got, field, zmsg ? zmsg : "unknown");
-    return vt_data_fail(r->err, VT_DATA_ETRUNC,
+    return vt_error_set(r->err, VT_ETRUNC,
                         "%s: truncated at offset %zu: expected %zu bytes of %s, got %zu%s%s",
                         r->path, start, want, field, got,
                         zcode == Z_BUF_ERROR ? " (gzip: " : "",
@@ -78,25 +78,25 @@ static int read_header(reader *r, vt_idx *out, int want_ndim) {
     const char *zmsg;
     size_t got = read_some(r, magic, 4, &zcode, &zmsg);
     if (got == 0 && zcode == Z_OK)
-        return vt_data_fail(r->err, VT_DATA_ETRUNC,
+        return vt_error_set(r->err, VT_ETRUNC,
                             "%s: offset 0: empty file, expected the IDX magic 00 00 08 <ndim>",
                             r->path);
     if (got < 4) return short_read(r, 0, 4, "IDX magic", got, zcode, zmsg);
     if (magic[0] != 0 || magic[1] != 0)
-        return vt_data_fail(r->err, VT_DATA_EFORMAT,
+        return vt_error_set(r->err, VT_EFORMAT,
                             "%s: offset 0: bad magic %02x %02x %02x %02x, expected 00 00 08 <ndim>"
                             " (is this an IDX file?)",
                             r->path, magic[0], magic[1], magic[2], magic[3]);
     if (magic[2] != 0x08)
-        return vt_data_fail(r->err, VT_DATA_EFORMAT,
+        return vt_error_set(r->err, VT_EFORMAT,
                             "%s: offset 2: unsupported IDX type 0x%02x (%s), expected 0x08 "
                             "(unsigned byte)", r->path, magic[2], type_name(magic[2]));
     int ndim = magic[3];
     if (want_ndim > 0 && ndim != want_ndim)
-        return vt_data_fail(r->err, VT_DATA_EFORMAT, "%s: offset 3: expected %d dims for %s, found %d",
+        return vt_error_set(r->err, VT_EFORMAT, "%s: offset 3: expected %d dims for %s, found %d",
                             r->path, want_ndim, r->what, ndim);
     if (ndim < 1 || ndim > VT_IDX_MAX_DIMS)
-        return vt_data_fail(r->err, VT_DATA_EFORMAT, "%s: offset 3: expected 1 to %d dims, found %d",
+        return vt_error_set(r->err, VT_EFORMAT, "%s: offset 3: expected 1 to %d dims, found %d",
                             r->path, VT_IDX_MAX_DIMS, ndim);
 
     size_t nraw = 4 * (size_t)ndim;
@@ -107,12 +107,12 @@ static int read_header(reader *r, vt_idx *out, int want_ndim) {
         uint32_t d = be32(raw + 4 * i);
         size_t off = 4 + 4 * (size_t)i;
         if (d == 0)
-            return vt_data_fail(r->err, VT_DATA_EFORMAT, "%s: offset %zu: dim %d is 0, expected >= 1",
+            return vt_error_set(r->err, VT_EFORMAT, "%s: offset %zu: dim %d is 0, expected >= 1",
                                 r->path, off, i);
         /* Checked before multiplying, so the product can neither overflow nor pass
          * the cap. */
         if (d > VT_IDX_MAX_BYTES / size)
-            return vt_data_fail(r->err, VT_DATA_ETOOBIG,
+            return vt_error_set(r->err, VT_ETOOBIG,
                                 "%s: offset %zu: dim %d = %u makes %s larger than %zu bytes, "
                                 "expected at most %zu bytes in total",
                                 r->path, off, i, d, r->what, VT_IDX_MAX_BYTES, VT_IDX_MAX_BYTES);
@@ -122,7 +122,7 @@ static int read_header(reader *r, vt_idx *out, int want_ndim) {
     out->ndim = ndim;
     out->size = size;
     out->data_offset = 4 + nraw;
-    return VT_DATA_OK;
+    return VT_OK;
 }
 
 static int read_payload(reader *r, vt_idx *out) {
@@ -148,35 +148,35 @@ static int read_payload(reader *r, vt_idx *out) {
     uint8_t extra;
     size_t end = out->data_offset + size;
     if (read_some(r, &extra, 1, &zcode, &zmsg) != 0)
-        return vt_data_fail(r->err, VT_DATA_EFORMAT,
+        return vt_error_set(r->err, VT_EFORMAT,
                             "%s: offset %zu: expected end of file after %zu bytes of %s, found more",
                             r->path, end, size, r->what);
     if (zcode != Z_OK)
-        return vt_data_fail(r->err, zcode == Z_BUF_ERROR ? VT_DATA_ETRUNC : VT_DATA_EIO,
+        return vt_error_set(r->err, zcode == Z_BUF_ERROR ? VT_ETRUNC : VT_EIO,
                             "%s: offset %zu: bad gzip trailer after %zu bytes of %s: %s",
                             r->path, end, size, r->what, zmsg ? zmsg : "unknown");
-    return VT_DATA_OK;
+    return VT_OK;
 nomem:
-    return vt_data_fail(r->err, VT_DATA_ENOMEM, "%s: offset %zu: out of memory for %zu bytes of %s",
+    return vt_error_set(r->err, VT_ENOMEM, "%s: offset %zu: out of memory for %zu bytes of %s",
                         r->path, out->data_offset + have, size, r->what);
 }
 
 int vt_idx_read(vt_idx *out, const char *path, int want_ndim, const char *what,
-                vt_data_err *err) {
-    if (err) *err = (vt_data_err){0};
+                vt_error *err) {
+    if (err) *err = (vt_error){0};
     if (!out || !path)
-        return vt_data_fail(err, VT_DATA_EARG, "vt_idx_read: NULL %s", out ? "path" : "output");
+        return vt_error_set(err, VT_EARG, "vt_idx_read: NULL %s", out ? "path" : "output");
     memset(out, 0, sizeof *out);
     errno = 0;
     reader r = {gzopen(path, "rb"), path, what ? what : "data", err};
     if (!r.f)
-        return vt_data_fail(err, VT_DATA_EIO, "%s: offset 0: cannot open: %s", path,
+        return vt_error_set(err, VT_EIO, "%s: offset 0: cannot open: %s", path,
                             errno ? strerror(errno) : "out of memory");
     gzbuffer(r.f, 1u << 17); /* fewer, larger reads than zlib's 8 KiB default */
     int rc = read_header(&r, out, want_ndim);
-    if (rc == VT_DATA_OK) rc = read_payload(&r, out);
+    if (rc == VT_OK) rc = read_payload(&r, out);
     gzclose(r.f);
-    if (rc != VT_DATA_OK) vt_idx_free(out);
+    if (rc != VT_OK) vt_idx_free(out);
     return rc;
 }
 

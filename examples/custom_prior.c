@@ -31,9 +31,9 @@ static vt_dist *vamp_prior(vt_ctx *ctx, const vt_latent_model *m, int rows, vt_t
 }
 
 /* The pseudo-inputs join the VAE's store, so the optimizer updates them too. */
-static int add_pseudo_inputs(vt_vae *v, const vt_dataset *ds, char *err, size_t len) {
-    vt_tensor *a = vt_store_param(v->store, "vamp.pseudo", 2, (int[]){K_PSEUDO, ds->dim});
-    if (!a) return snprintf(err, len, "vamp: %s", vt_store_error(v->store)), -1;
+static int add_pseudo_inputs(vt_vae *v, const vt_dataset *ds, vt_error *err) {
+    vt_tensor *a = vt_store_param(v->store, "vamp.pseudo", 2, (int[]){K_PSEUDO, ds->dim}, err);
+    if (!a) return -1;
     for (size_t k = 0; k < K_PSEUDO; k++)
         for (int j = 0; j < ds->dim; j++) {   /* logit of image k·n/K, squeezed to (.05, .95) */
             float p = 0.05f + 0.9f * ds->pixels[k * (ds->n / K_PSEUDO) * ds->dim + j];
@@ -43,17 +43,17 @@ static int add_pseudo_inputs(vt_vae *v, const vt_dataset *ds, char *err, size_t 
 }
 
 static int train(vt_vae *v, const vt_latent_model *m, const vt_dataset *ds, long steps,
-                 char *err, size_t len) {
-    vt_data_err de;
+                 vt_error *err) {
+    vt_error de;
     vt_batcher *b = vt_batcher_new(ds, &(vt_batcher_opts){.batch_size = BATCH, .seed = 1,
                                    .binarize = VT_BIN_DYNAMIC}, &de);
     vt_ctx *ctx = vt_ctx_new(&(vt_ctx_opts){.seed = 7});
     vt_optim_config oc = vt_optim_defaults(VT_ADAM);
-    vt_optim *opt = vt_optim_new(v->store, &oc, err, len);   /* fills err when NULL */
+    vt_optim *opt = vt_optim_new(v->store, &oc, err);   /* fills err when NULL */
     float *x = malloc((size_t)BATCH * ds->dim * sizeof *x);
     int rc = b && ctx && opt && x ? 0 : -1;
-    if (!b) snprintf(err, len, "%s", de.msg);
-    else if (rc && opt) snprintf(err, len, "out of memory");
+    if (!b) vt_error_set(err, VT_EARG, "%s", de.msg);
+    else if (rc && opt) vt_error_set(err, VT_EARG, "out of memory");
     const vt_elbo_opts eo = vt_elbo_defaults();   /* estimator B, one sample, β = 1 */
     for (long s = 0, epoch = 0; rc == 0 && s < steps; s++) {
         size_t rows = vt_batcher_next(b, x, NULL);
@@ -65,13 +65,12 @@ static int train(vt_vae *v, const vt_latent_model *m, const vt_dataset *ds, long
         vt_tensor *xb = vt_tensor_wrap(ctx, 2, (int[]){(int)rows, ds->dim}, x);
         vt_elbo_terms t;
         if (vt_elbo(ctx, m, xb, NULL, &eo, &t) != 0 || vt_backward(ctx, t.loss, NULL) != 0) {
-            snprintf(err, len, "step %ld: %s", s + 1, vt_ctx_error(ctx));
+            vt_error_set(err, VT_EARG, "step %ld: %s", s + 1, vt_ctx_error(ctx));
             rc = -1;
         } else if (!isfinite(t.loss->data[0])) {
-            snprintf(err, len, "step %ld: the loss is not finite", s + 1);
+            vt_error_set(err, VT_EARG, "step %ld: the loss is not finite", s + 1);
             rc = -1;
-        } else if (vt_optim_step(opt, 1e-3f) != 0) {
-            snprintf(err, len, "step %ld: %s", s + 1, vt_optim_error(opt));
+        } else if (vt_optim_step(opt, 1e-3f, err) != 0) {
             rc = -1;
         }
         vt_store_zero_grad(v->store);
@@ -89,11 +88,11 @@ typedef struct { double nelbo, rec, kl, nll; } score;
  * sampling with L samples over the first N_IS. The noise is keyed by the batch, so
  * both models see the same draws. */
 static int evaluate(const vt_latent_model *m, float *x, int n, int dim, int L, score *out,
-                    char *err, size_t len) {
+                    vt_error *err) {
     vt_ctx *ctx = vt_ctx_new(&(vt_ctx_opts){.seed = 99});
     double *lp = malloc(N_IS * sizeof *lp);
     int rc = ctx && lp ? 0 : -1;
-    if (rc) snprintf(err, len, "out of memory");
+    if (rc) vt_error_set(err, VT_EARG, "out of memory");
     else vt_set_grad_enabled(ctx, 0);
     const vt_elbo_opts eo = vt_elbo_defaults();
     *out = (score){0};
@@ -104,13 +103,13 @@ static int evaluate(const vt_latent_model *m, float *x, int n, int dim, int L, s
         vt_tensor *xb = vt_tensor_wrap(ctx, 2, (int[]){rows, dim}, x + (size_t)i0 * dim);
         vt_elbo_terms t;
         rc = vt_elbo(ctx, m, xb, NULL, &eo, &t);
-        if (rc != 0) snprintf(err, len, "evaluation: %s", vt_ctx_error(ctx));
+        if (rc != 0) vt_error_set(err, VT_EARG, "evaluation: %s", vt_ctx_error(ctx));
         out->nelbo -= t.elbo * rows / n;
         out->rec += t.rec * rows / n;
         out->kl += t.kl * rows / n;
     }
     int n_is = n < N_IS ? n : N_IS;
-    if (rc == 0 && L > 0 && (rc = vt_log_px(ctx, m, x, NULL, n_is, dim, 0, L, 5000, lp, err, len)) == 0)
+    if (rc == 0 && L > 0 && (rc = vt_log_px(ctx, m, x, NULL, n_is, dim, 0, L, 5000, lp)) == 0)
         for (int i = 0; i < n_is; i++) out->nll -= lp[i] / n_is;
     vt_ctx_free(ctx);
     free(lp);
@@ -129,29 +128,29 @@ int main(int argc, char **argv) {
         }
     }
     vt_dataset tr = {0}, te = {0};
-    vt_data_err de;
+    vt_error de;
     if (vt_dataset_load_fashion(&tr, &te, NULL, &de) != 0) {
         fprintf(stderr, "custom_prior: %s\n", de.msg);
-        return de.code == VT_DATA_EIO ? 77 : 1;   /* 77: unreadable or missing (ctest: skip) */
+        return de.code == VT_EIO ? 77 : 1;   /* 77: unreadable or missing (ctest: skip) */
     }
     /* One fixed Bernoulli sample of the test set, shared by both models. */
     vt_batcher *tb = vt_batcher_new(&te, &(vt_batcher_opts){.batch_size = te.n, .seed = 12345,
                                     .in_order = 1, .binarize = VT_BIN_STATIC}, &de);
     float *xt = malloc(te.n * te.dim * sizeof *xt);
-    char err[512] = "out of memory";
+    vt_error err = {VT_ENOMEM, "out of memory"};
     int rc = tb && xt && vt_batcher_next(tb, xt, NULL) == te.n ? 0 : -1;
-    if (!tb) snprintf(err, sizeof err, "%s", de.msg);
+    if (!tb) err = de;
     vt_vae_config cfg = vt_vae_default_config();   /* 784-512-256, Z = 32, Bernoulli */
     cfg.seed = 1;
     vt_vae vae[2];
     memset(vae, 0, sizeof vae);   /* vt_vae_free is safe on a zeroed model */
-    for (int i = 0; i < 2 && rc == 0; i++) rc = vt_vae_init(&vae[i], &cfg, err, sizeof err);
-    rc = rc ? rc : add_pseudo_inputs(&vae[1], &tr, err, sizeof err);
+    for (int i = 0; i < 2 && rc == 0; i++) rc = vt_vae_init(&vae[i], &cfg, &err);
+    rc = rc ? rc : add_pseudo_inputs(&vae[1], &tr, &err);
     if (rc == 0) vae[1].model.prior = vamp_prior;   /* the stock VAE, with our prior */
     score sc[2];
     for (int i = 0; i < 2 && rc == 0; i++) {
-        rc = train(&vae[i], &vae[i].model, &tr, steps, err, sizeof err);
-        rc = rc ? rc : evaluate(&vae[i].model, xt, (int)te.n, te.dim, (int)L, &sc[i], err, sizeof err);
+        rc = train(&vae[i], &vae[i].model, &tr, steps, &err);
+        rc = rc ? rc : evaluate(&vae[i].model, xt, (int)te.n, te.dim, (int)L, &sc[i], &err);
     }
     if (rc == 0) {
         const char *names[2] = {"N(0, I)", "VampPrior K=50"};
@@ -165,7 +164,7 @@ int main(int argc, char **argv) {
         }
         printf("\n(nats per image; lower is better)\n");
     } else {
-        fprintf(stderr, "custom_prior: %s\n", err);
+        fprintf(stderr, "custom_prior: %s\n", err.msg);
     }
     vt_vae_free(&vae[0]);
     vt_vae_free(&vae[1]);

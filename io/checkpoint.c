@@ -20,17 +20,6 @@
 static const char MAGIC[8] = {'V', 'T', 'A', 'P', 'E', 'C', 'K', 'P'};
 #define MAX_FILE_BYTES ((uint64_t)1 << 34)
 
-__attribute__((format(printf, 3, 4)))
-static int fail(char *err, size_t len, const char *fmt, ...) {
-    if (err && len) {
-        va_list ap;
-        va_start(ap, fmt);
-        vsnprintf(err, len, fmt, ap);
-        va_end(ap);
-    }
-    return -1;
-}
-
 /* ---- writing: a growable little-endian buffer ---- */
 typedef struct { unsigned char *p; size_t n, cap; int oom; } wbuf;
 
@@ -75,9 +64,8 @@ static int write_all(int fd, const unsigned char *p, size_t n) {
 }
 
 int vt_checkpoint_save(const char *path, const char *config, vt_store *store,
-                       const vt_optim *opt, const vt_train_state *state, char *err,
-                       size_t errlen) {
-    if (!path || !store) return fail(err, errlen, "checkpoint: path and store are required");
+                       const vt_optim *opt, const vt_train_state *state, vt_error *err) {
+    if (!path || !store) return vt_error_set(err, VT_EARG, "checkpoint: path and store are required");
     vt_train_state st = state ? *state : (vt_train_state){0};
     int slots[VT_OPTIM_MAX_SLOTS], n_slots = opt ? vt_optim_state_slots(opt, slots) : 0;
     wbuf b = {0};
@@ -108,7 +96,7 @@ int vt_checkpoint_save(const char *path, const char *config, vt_store *store,
     }
     if (b.oom) {
         free(b.p);
-        return fail(err, errlen, "checkpoint %s: out of memory", path);
+        return vt_error_set(err, VT_ENOMEM, "checkpoint %s: out of memory", path);
     }
     wbuf head = {0};
     put(&head, MAGIC, 8);
@@ -126,19 +114,19 @@ int vt_checkpoint_save(const char *path, const char *config, vt_store *store,
     char tmp[4096];
     if (snprintf(tmp, sizeof tmp, "%s.tmp", path) >= (int)sizeof tmp) {
         free(b.p); free(head.p); free(tail.p);
-        return fail(err, errlen, "checkpoint: path too long");
+        return vt_error_set(err, VT_EARG, "checkpoint: path too long");
     }
     int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC, 0644);
     int rc = -1;
     if (fd < 0) {
-        fail(err, errlen, "checkpoint %s: cannot create: %s", tmp, strerror(errno));
+        vt_error_set(err, VT_EIO, "checkpoint %s: cannot create: %s", tmp, strerror(errno));
     } else if (head.oom || tail.oom || write_all(fd, head.p, head.n) || write_all(fd, b.p, b.n) ||
                write_all(fd, tail.p, tail.n) || fsync(fd) != 0) {
-        fail(err, errlen, "checkpoint %s: write failed: %s", tmp, strerror(errno));
+        vt_error_set(err, VT_EIO, "checkpoint %s: write failed: %s", tmp, strerror(errno));
         close(fd);
         unlink(tmp);
     } else if (close(fd) != 0 || rename(tmp, path) != 0) {
-        fail(err, errlen, "checkpoint %s: cannot move into place: %s", path, strerror(errno));
+        vt_error_set(err, VT_EIO, "checkpoint %s: cannot move into place: %s", path, strerror(errno));
         unlink(tmp);
     } else {
         /* Make the rename itself durable. */
@@ -159,15 +147,14 @@ typedef struct {
     const unsigned char *p;
     size_t n, off;
     const char *path;
-    char *err;
-    size_t errlen;
+    vt_error *err;
     int bad;
 } rbuf;
 
 static int need(rbuf *r, size_t n, const char *what) {
     if (r->bad) return 0;
     if (r->n - r->off < n) {
-        fail(r->err, r->errlen, "checkpoint %s: truncated at offset %zu: expected %zu bytes of %s",
+        vt_error_set(r->err, VT_ETRUNC, "checkpoint %s: truncated at offset %zu: expected %zu bytes of %s",
              r->path, r->off, n, what);
         r->bad = 1;
         return 0;
@@ -192,38 +179,38 @@ static void get_floats(rbuf *r, float *out, size_t n) {
 }
 
 /* Read and verify the envelope; on success r covers the payload. */
-static int open_payload(const char *path, unsigned char **file, rbuf *r, char *err, size_t errlen) {
+static int open_payload(const char *path, unsigned char **file, rbuf *r, vt_error *err) {
     *file = NULL;
     FILE *f = fopen(path, "rb");
-    if (!f) return fail(err, errlen, "checkpoint %s: cannot open: %s", path, strerror(errno));
+    if (!f) return vt_error_set(err, VT_EIO, "checkpoint %s: cannot open: %s", path, strerror(errno));
     unsigned char head[20];
     size_t got = fread(head, 1, sizeof head, f);
     if (got < sizeof head) {
         fclose(f);
-        return fail(err, errlen, "checkpoint %s: truncated at offset %zu: expected a 20-byte header",
+        return vt_error_set(err, VT_ETRUNC, "checkpoint %s: truncated at offset %zu: expected a 20-byte header",
                     path, got);
     }
     if (memcmp(head, MAGIC, 8) != 0) {
         fclose(f);
-        return fail(err, errlen, "checkpoint %s: offset 0: not a vtape checkpoint (bad magic)", path);
+        return vt_error_set(err, VT_EFORMAT, "checkpoint %s: offset 0: not a vtape checkpoint (bad magic)", path);
     }
-    rbuf h = {head, sizeof head, 8, path, err, errlen, 0};
+    rbuf h = {head, sizeof head, 8, path, err, 0};
     uint32_t version = get_u32(&h, "version");
     uint64_t len = get_u64(&h, "length");
     if (version != VT_CHECKPOINT_VERSION) {
         fclose(f);
-        return fail(err, errlen, "checkpoint %s: offset 8: version %u, this vtape reads version %d",
+        return vt_error_set(err, VT_EFORMAT, "checkpoint %s: offset 8: version %u, this vtape reads version %d",
                     path, version, VT_CHECKPOINT_VERSION);
     }
     if (len > MAX_FILE_BYTES) {
         fclose(f);
-        return fail(err, errlen, "checkpoint %s: offset 12: payload of %llu bytes is implausible",
+        return vt_error_set(err, VT_ETOOBIG, "checkpoint %s: offset 12: payload of %llu bytes is implausible",
                     path, (unsigned long long)len);
     }
     unsigned char *buf = malloc(len + 4 ? (size_t)len + 4 : 1);
     if (!buf) {
         fclose(f);
-        return fail(err, errlen, "checkpoint %s: out of memory for %llu bytes", path,
+        return vt_error_set(err, VT_ENOMEM, "checkpoint %s: out of memory for %llu bytes", path,
                     (unsigned long long)len);
     }
     got = fread(buf, 1, (size_t)len + 4, f);
@@ -231,12 +218,12 @@ static int open_payload(const char *path, unsigned char **file, rbuf *r, char *e
     fclose(f);
     if (got < len + 4) {
         free(buf);
-        return fail(err, errlen, "checkpoint %s: truncated at offset %zu: expected %llu payload "
+        return vt_error_set(err, VT_ETRUNC, "checkpoint %s: truncated at offset %zu: expected %llu payload "
                     "bytes and a checksum", path, 20 + got, (unsigned long long)len);
     }
     if (extra) {
         free(buf);
-        return fail(err, errlen, "checkpoint %s: offset %llu: trailing bytes after the checksum",
+        return vt_error_set(err, VT_EFORMAT, "checkpoint %s: offset %llu: trailing bytes after the checksum",
                     path, (unsigned long long)(20 + len + 4));
     }
     uLong crc = crc32(0L, Z_NULL, 0);
@@ -244,26 +231,25 @@ static int open_payload(const char *path, unsigned char **file, rbuf *r, char *e
         size_t m = len - off < (1u << 30) ? len - off : (1u << 30);
         crc = crc32(crc, buf + off, (uInt)m);
     }
-    rbuf t = {buf + len, 4, 0, path, err, errlen, 0};
+    rbuf t = {buf + len, 4, 0, path, err, 0};
     if ((uint32_t)crc != get_u32(&t, "checksum")) {
         free(buf);
-        return fail(err, errlen, "checkpoint %s: offset %llu: checksum mismatch (file damaged)",
+        return vt_error_set(err, VT_EFORMAT, "checkpoint %s: offset %llu: checksum mismatch (file damaged)",
                     path, (unsigned long long)(20 + len));
     }
     *file = buf;
-    *r = (rbuf){buf, (size_t)len, 0, path, err, errlen, 0};
+    *r = (rbuf){buf, (size_t)len, 0, path, err, 0};
     return 0;
 }
 
-int vt_checkpoint_read_config(const char *path, char *config, size_t len, char *err,
-                              size_t errlen) {
+int vt_checkpoint_read_config(const char *path, char *config, size_t len, vt_error *err) {
     unsigned char *file;
     rbuf r;
-    if (open_payload(path, &file, &r, err, errlen) != 0) return -1;
+    if (open_payload(path, &file, &r, err) != 0) return -1;
     uint32_t clen = get_u32(&r, "config length");
     int rc = -1;
     if (need(&r, clen, "config text")) {
-        if (clen >= len) fail(err, errlen, "checkpoint %s: config of %u bytes does not fit", path, clen);
+        if (clen >= len) vt_error_set(err, VT_EMISMATCH, "checkpoint %s: config of %u bytes does not fit", path, clen);
         else {
             memcpy(config, r.p + r.off, clen);
             config[clen] = '\0';
@@ -275,11 +261,11 @@ int vt_checkpoint_read_config(const char *path, char *config, size_t len, char *
 }
 
 int vt_checkpoint_load(const char *path, vt_store *store, vt_optim *opt, vt_train_state *state,
-                       char *err, size_t errlen) {
+                       vt_error *err) {
     unsigned char *file;
     rbuf r;
-    if (!store) return fail(err, errlen, "checkpoint: no store given");
-    if (open_payload(path, &file, &r, err, errlen) != 0) return -1;
+    if (!store) return vt_error_set(err, VT_EARG, "checkpoint: no store given");
+    if (open_payload(path, &file, &r, err) != 0) return -1;
     uint32_t clen = get_u32(&r, "config length");
     if (need(&r, clen, "config text")) r.off += clen;
     vt_train_state st;
@@ -293,11 +279,11 @@ int vt_checkpoint_load(const char *path, vt_store *store, vt_optim *opt, vt_trai
     uint32_t np = get_u32(&r, "parameter count");
     if (r.bad) goto out;
     if (n_slots > VT_OPTIM_MAX_SLOTS) {
-        fail(err, errlen, "checkpoint %s: %u optimizer slots (at most %d)", path, n_slots, VT_OPTIM_MAX_SLOTS);
+        vt_error_set(err, VT_EFORMAT, "checkpoint %s: %u optimizer slots (at most %d)", path, n_slots, VT_OPTIM_MAX_SLOTS);
         goto bad;
     }
     if (np != (uint32_t)vt_store_count(store)) {
-        fail(err, errlen, "checkpoint %s: holds %u parameters, the model has %d", path, np,
+        vt_error_set(err, VT_EMISMATCH, "checkpoint %s: holds %u parameters, the model has %d", path, np,
              vt_store_count(store));
         goto bad;
     }
@@ -307,7 +293,7 @@ int vt_checkpoint_load(const char *path, vt_store *store, vt_optim *opt, vt_trai
         if (!need(&r, nl, "parameter name")) goto out;
         vt_tensor *t = vt_store_get(store, (int)i);
         if (nl != strlen(t->name) || memcmp(r.p + r.off, t->name, nl) != 0) {
-            fail(err, errlen, "checkpoint %s: offset %zu: parameter %u is '%.*s', the model's is '%s'",
+            vt_error_set(err, VT_EMISMATCH, "checkpoint %s: offset %zu: parameter %u is '%.*s', the model's is '%s'",
                  path, at, i, (int)(nl < 64 ? nl : 64), (const char *)r.p + r.off, t->name);
             goto bad;
         }
@@ -320,7 +306,7 @@ int vt_checkpoint_load(const char *path, vt_store *store, vt_optim *opt, vt_trai
         if (r.bad) goto out;
         if (!same || nd > VT_MAX_DIMS) {
             char s[48];
-            fail(err, errlen, "checkpoint %s: offset %zu: '%s' has shape %u x %u (%u dims) in the "
+            vt_error_set(err, VT_EMISMATCH, "checkpoint %s: offset %zu: '%s' has shape %u x %u (%u dims) in the "
                  "file, %s in the model", path, at, t->name, dims[0], dims[1], nd,
                  vt_shape_str(t, s));
             goto bad;
@@ -330,14 +316,14 @@ int vt_checkpoint_load(const char *path, vt_store *store, vt_optim *opt, vt_trai
     for (uint32_t i = 0; i < np; i++) numel += vt_numel(vt_store_get(store, (int)i));
     if (!need(&r, numel * 4 * (1 + n_slots), "parameter values")) goto out;
     if (r.off + numel * 4 * (1 + n_slots) != r.n) {
-        fail(err, errlen, "checkpoint %s: offset %zu: %zu unexpected bytes after the values", path,
+        vt_error_set(err, VT_EFORMAT, "checkpoint %s: offset %zu: %zu unexpected bytes after the values", path,
              r.off + numel * 4 * (1 + n_slots), r.n - r.off - numel * 4 * (1 + n_slots));
         goto bad;
     }
     int slots[VT_OPTIM_MAX_SLOTS], have = opt ? vt_optim_state_slots(opt, slots) : 0;
     if (opt && n_slots > 0 &&
         ((uint32_t)have != n_slots || opt_kind != (uint32_t)vt_optim_get_config(opt)->kind)) {
-        fail(err, errlen, "checkpoint %s: saved by a %s optimizer with %u moment slots; this "
+        vt_error_set(err, VT_EMISMATCH, "checkpoint %s: saved by a %s optimizer with %u moment slots; this "
              "one is %s with %d", path, vt_optim_kind_name((vt_optim_kind)opt_kind), n_slots,
              vt_optim_kind_name(vt_optim_get_config(opt)->kind), have);
         goto bad;
@@ -355,7 +341,7 @@ int vt_checkpoint_load(const char *path, vt_store *store, vt_optim *opt, vt_trai
             else r.off += vt_numel(t) * 4;
         }
     }
-    if (opt && n_slots > 0) vt_optim_set_step(opt, (long)opt_t);
+    if (opt && n_slots > 0) vt_optim_set_step(opt, (long)opt_t, NULL);
     if (state) *state = st;
     free(file);
     return 0;

@@ -8,9 +8,9 @@ int vt_beta_vae_loss(vt_ctx *ctx, vt_vae *v, vt_tensor *x, vt_tensor *c,
                      const vt_elbo_opts *opts, const vt_beta_schedule *schedule, long step,
                      vt_elbo_terms *out) {
     vt_elbo_opts o = opts ? *opts : vt_elbo_defaults();
-    char err[160];
-    if (vt_beta_schedule_check(schedule, err, sizeof err) != 0) {
-        vt_fail(ctx, "vt_beta_vae_loss: %s", err);
+    vt_error err = {0};
+    if (vt_beta_schedule_check(schedule, &err) != 0) {
+        vt_fail(ctx, "vt_beta_vae_loss: %s", err.msg);
         return -1;
     }
     o.beta = vt_beta_at(schedule, step);

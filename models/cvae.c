@@ -6,14 +6,14 @@
 #include <stdio.h>
 #include <string.h>
 
-int vt_cvae_init(vt_vae *v, const vt_vae_config *cfg, int n_classes, char *err, size_t errlen) {
+int vt_cvae_init(vt_vae *v, const vt_vae_config *cfg, int n_classes, vt_error *err) {
     vt_vae_config c = *cfg;
     c.n_classes = n_classes;
     if (n_classes < 1) {
-        snprintf(err, errlen, "cvae: needs at least one class (got %d)", n_classes);
+        vt_error_set(err, VT_EARG, "cvae: needs at least one class (got %d)", n_classes);
         return -1;
     }
-    return vt_vae_init(v, &c, err, errlen);
+    return vt_vae_init(v, &c, err);
 }
 
 vt_tensor *vt_one_hot_tensor(vt_ctx *ctx, const uint8_t *labels, int n, int n_classes) {

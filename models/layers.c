@@ -41,12 +41,12 @@ static void init_uniform(vt_tensor *t, float bound, uint64_t seed) {
 }
 
 int vt_linear_layer_init(vt_linear_layer *l, vt_store *s, const char *name, int in, int out,
-                         uint64_t seed) {
+                         uint64_t seed, vt_error *err) {
     char wn[128], bn[128];
     snprintf(wn, sizeof wn, "%s.W", name);
     snprintf(bn, sizeof bn, "%s.b", name);
-    l->w = vt_store_param(s, wn, 2, (int[]){in, out});
-    l->b = vt_store_param(s, bn, 2, (int[]){1, out});
+    l->w = vt_store_param(s, wn, 2, (int[]){in, out}, err);
+    l->b = l->w ? vt_store_param(s, bn, 2, (int[]){1, out}, err) : NULL;
     if (!l->w || !l->b) return -1;
     float bound = 1.0f / sqrtf((float)in);
     init_uniform(l->w, bound, seed);
@@ -59,15 +59,17 @@ vt_tensor *vt_linear_layer_forward(vt_ctx *ctx, const vt_linear_layer *l, vt_ten
 }
 
 int vt_mlp_init(vt_mlp *m, vt_store *s, const char *prefix, int n_dims, const int *dims,
-                vt_act act, uint64_t seed) {
-    if (n_dims < 2 || n_dims - 1 > VT_MLP_MAX_LAYERS) return -1;
+                vt_act act, uint64_t seed, vt_error *err) {
+    if (n_dims < 2 || n_dims - 1 > VT_MLP_MAX_LAYERS)
+        return vt_error_set(err, VT_EARG, "vt_mlp_init: %s: %d sizes (2..%d)", prefix, n_dims,
+                            VT_MLP_MAX_LAYERS + 1);
     m->n_layers = n_dims - 1;
     m->act = act;
     for (int i = 0; i < m->n_layers; i++) {
         char name[96];
         if (i == m->n_layers - 1) snprintf(name, sizeof name, "%s_out", prefix);
         else snprintf(name, sizeof name, "%s%d", prefix, i);
-        if (vt_linear_layer_init(&m->layer[i], s, name, dims[i], dims[i + 1], seed) != 0)
+        if (vt_linear_layer_init(&m->layer[i], s, name, dims[i], dims[i + 1], seed, err) != 0)
             return -1;
     }
     return 0;
@@ -82,12 +84,21 @@ vt_tensor *vt_mlp_forward(vt_ctx *ctx, const vt_mlp *m, vt_tensor *x) {
 }
 
 int vt_gated_layer_init(vt_gated_layer *g, vt_store *s, const char *name, int in, int out,
-                        uint64_t seed) {
+                        uint64_t seed, vt_error *err) {
     char n1[112], n2[112];
     snprintf(n1, sizeof n1, "%s.value", name);
     snprintf(n2, sizeof n2, "%s.gate", name);
-    if (vt_linear_layer_init(&g->value, s, n1, in, out, seed) != 0) return -1;
-    return vt_linear_layer_init(&g->gate, s, n2, in, out, seed);
+    if (vt_linear_layer_init(&g->value, s, n1, in, out, seed, err) != 0) return -1;
+    return vt_linear_layer_init(&g->gate, s, n2, in, out, seed, err);
+}
+
+/* (x w1 + b1) ⊙ sigmoid(x w2 + b2), composed from recorded ops, so its gradient needs
+ * no code of its own. */
+vt_tensor *vt_gated_linear(vt_ctx *ctx, vt_tensor *x, vt_tensor *w1, vt_tensor *b1,
+                           vt_tensor *w2, vt_tensor *b2) {
+    vt_tensor *value = vt_linear(ctx, x, w1, b1);
+    vt_tensor *gate = vt_sigmoid(ctx, vt_linear(ctx, x, w2, b2));
+    return vt_mul(ctx, value, gate);
 }
 
 vt_tensor *vt_gated_layer_forward(vt_ctx *ctx, const vt_gated_layer *g, vt_tensor *x) {

@@ -70,53 +70,54 @@ static vt_dist *likelihood(vt_ctx *ctx, const vt_latent_model *m, vt_tensor *z, 
     const vt_vae *v = m->self;
     vt_tensor *out = vt_mlp_forward(ctx, &v->dec, with_condition(ctx, z, c));
     if (v->cfg.likelihood == VT_LIK_BERNOULLI) return vt_bernoulli_logits(ctx, out);
-    return vt_gaussian(ctx, out, v->lik_logsig);
+    return vt_normal(ctx, out, v->lik_logsig);
 }
 
 /* ---- construction ---- */
 
-int vt_vae_init(vt_vae *v, const vt_vae_config *cfg, char *err, size_t errlen) {
+int vt_vae_init(vt_vae *v, const vt_vae_config *cfg, vt_error *err) {
+    vt_error_clear(err);
     memset(v, 0, sizeof *v);
     v->cfg = *cfg;
     const vt_vae_config *c = &v->cfg;
     if (c->x_dim < 1 || c->latent < 1 || c->n_hidden < 0 || c->n_hidden > VT_VAE_MAX_HIDDEN ||
         c->n_classes < 0 || (c->prior == VT_PRIOR_MOG && c->mog_components < 1)) {
-        snprintf(err, errlen, "vae: bad configuration (x_dim %d, latent %d, %d hidden layers, "
+        vt_error_set(err, VT_EARG, "vae: bad configuration (x_dim %d, latent %d, %d hidden layers, "
                  "%d classes, %d mixture components)", c->x_dim, c->latent, c->n_hidden,
                  c->n_classes, c->mog_components);
         return -1;
     }
     for (int i = 0; i < c->n_hidden; i++)
         if (c->hidden[i] < 1) {
-            snprintf(err, errlen, "vae: hidden layer %d has size %d", i, c->hidden[i]);
+            vt_error_set(err, VT_EARG, "vae: hidden layer %d has size %d", i, c->hidden[i]);
             return -1;
         }
     v->store = vt_store_new();
     if (!v->store) {
-        snprintf(err, errlen, "vae: out of memory");
+        vt_error_set(err, VT_ENOMEM, "vae: out of memory");
         return -1;
     }
     int dims[VT_VAE_MAX_HIDDEN + 2], n = 0;
     dims[n++] = c->x_dim + c->n_classes;
     for (int i = 0; i < c->n_hidden; i++) dims[n++] = c->hidden[i];
     dims[n++] = enc_out_cols(c);
-    int rc = vt_mlp_init(&v->enc, v->store, "enc", n, dims, c->act, c->seed);
+    int rc = vt_mlp_init(&v->enc, v->store, "enc", n, dims, c->act, c->seed, err);
     n = 0;
     dims[n++] = c->latent + c->n_classes;
     for (int i = c->n_hidden - 1; i >= 0; i--) dims[n++] = c->hidden[i];
     dims[n++] = c->x_dim;
-    rc = rc ? rc : vt_mlp_init(&v->dec, v->store, "dec", n, dims, c->act, c->seed);
+    rc = rc ? rc : vt_mlp_init(&v->dec, v->store, "dec", n, dims, c->act, c->seed, err);
     if (rc == 0 && c->prior == VT_PRIOR_MOG) {
         int C = c->mog_components, Z = c->latent;
-        v->mog_logits = vt_store_param(v->store, "prior.logits", 2, (int[]){1, C});
-        v->mog_means = vt_store_param(v->store, "prior.means", 2, (int[]){C, Z});
-        v->mog_logsigs = vt_store_param(v->store, "prior.logsigs", 2, (int[]){C, Z});
+        v->mog_logits = vt_store_param(v->store, "prior.logits", 2, (int[]){1, C}, err);
+        v->mog_means = vt_store_param(v->store, "prior.means", 2, (int[]){C, Z}, err);
+        v->mog_logsigs = vt_store_param(v->store, "prior.logsigs", 2, (int[]){C, Z}, err);
         if (!v->mog_logits || !v->mog_means || !v->mog_logsigs) rc = -1;
         else vt_philox_normal(c->seed, 0, 0x70A1, 0, (size_t)C * Z, v->mog_means->data);
     }
     if (rc == 0 && c->likelihood != VT_LIK_BERNOULLI) {
         if (c->likelihood == VT_LIK_GAUSSIAN_LEARNED) {
-            v->lik_logsig = vt_store_param(v->store, "lik.logsig", 2, (int[]){1, c->x_dim});
+            v->lik_logsig = vt_store_param(v->store, "lik.logsig", 2, (int[]){1, c->x_dim}, err);
         } else {   /* a constant: a persistent tensor outside the store, no gradient */
             v->lik_logsig = calloc(1, sizeof *v->lik_logsig);
             if (v->lik_logsig) {
@@ -129,8 +130,7 @@ int vt_vae_init(vt_vae *v, const vt_vae_config *cfg, char *err, size_t errlen) {
         else for (int i = 0; i < c->x_dim; i++) v->lik_logsig->data[i] = c->lik_logsig;
     }
     if (rc != 0) {
-        snprintf(err, errlen, "vae: cannot create parameters: %s",
-                 vt_store_error(v->store) ? vt_store_error(v->store) : "out of memory");
+        if (!err || err->code == VT_OK) vt_error_set(err, VT_ENOMEM, "vae: out of memory");
         vt_vae_free(v);
         return -1;
     }

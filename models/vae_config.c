@@ -24,14 +24,14 @@ static int parse_dim(const char *s, char **end, int max) {
     return (int)v;
 }
 
-int vt_vae_parse_arch(vt_vae_config *cfg, const char *arch, char *err, size_t errlen) {
+int vt_vae_parse_arch(vt_vae_config *cfg, const char *arch, vt_error *err) {
     int dims[VT_VAE_MAX_HIDDEN + 1], n = 0;
     const char *s = arch;
     while (s && *s) {
         char *end;
         int d = parse_dim(s, &end, 1 << 20);
         if (d < 0 || n == VT_VAE_MAX_HIDDEN + 1 || (*end && *end != '-')) {
-            snprintf(err, errlen, "architecture '%s': expected sizes like 784-512-256 "
+            vt_error_set(err, VT_EARG, "architecture '%s': expected sizes like 784-512-256 "
                      "(1 to %d hidden layers)", arch, VT_VAE_MAX_HIDDEN);
             return -1;
         }
@@ -39,7 +39,7 @@ int vt_vae_parse_arch(vt_vae_config *cfg, const char *arch, char *err, size_t er
         s = *end ? end + 1 : end;
     }
     if (n < 2) {
-        snprintf(err, errlen, "architecture '%s': need the input size and at least one hidden "
+        vt_error_set(err, VT_EARG, "architecture '%s': need the input size and at least one hidden "
                  "layer, e.g. 784-512-256", arch ? arch : "");
         return -1;
     }
@@ -63,11 +63,11 @@ int vt_vae_config_format(const vt_vae_config *c, char *buf, size_t len) {
     return n > 0 && (size_t)n < len ? 0 : -1;
 }
 
-int vt_vae_config_parse(vt_vae_config *out, const char *text, char *err, size_t errlen) {
+int vt_vae_config_parse(vt_vae_config *out, const char *text, vt_error *err) {
     vt_vae_config c = vt_vae_default_config();
     char buf[1024];
     if (!text || strlen(text) >= sizeof buf) {
-        snprintf(err, errlen, "model configuration missing or too long");
+        vt_error_set(err, VT_EARG, "model configuration missing or too long");
         return -1;
     }
     strcpy(buf, text);
@@ -101,11 +101,11 @@ int vt_vae_config_parse(vt_vae_config *out, const char *text, char *err, size_t 
         seen++;
         continue;
     bad:
-        snprintf(err, errlen, "model configuration: bad entry '%s%s%s'", tok, eq ? "=" : "", eq ? eq + 1 : "");
+        vt_error_set(err, VT_EARG, "model configuration: bad entry '%s%s%s'", tok, eq ? "=" : "", eq ? eq + 1 : "");
         return -1;
     }
     if (seen < 11) {
-        snprintf(err, errlen, "model configuration: %d of 11 fields present", seen);
+        vt_error_set(err, VT_EARG, "model configuration: %d of 11 fields present", seen);
         return -1;
     }
     *out = c;

@@ -1,7 +1,7 @@
 /* add, sub, mul of two tensors. `a` sets the shape; `b` is the same shape, a row
  * (1 x D, broadcast over rows), a column (R x 1) or a scalar (1 x 1). Backward sums
  * the gradient over the broadcast dimensions. */
-#include "ops/op_util.h"
+#include "vtape/opkit.h"
 
 enum { OP_ADD, OP_SUB, OP_MUL };
 typedef struct { int kind; } binary_aux;

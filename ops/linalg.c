@@ -1,5 +1,5 @@
 /* Matrix products through OpenBLAS: C = op(A) op(B), and linear = x @ w + b. */
-#include "ops/op_util.h"
+#include "vtape/opkit.h"
 #include <cblas.h>
 #include <string.h>
 

@@ -1,6 +1,6 @@
 /* Reductions. Sums accumulate in double; log-sum-exp shifts by the max so nothing
  * overflows, and a row of all −inf gives −inf rather than NaN. */
-#include "ops/op_util.h"
+#include "vtape/opkit.h"
 #include "ops/vmath.h"
 #include <math.h>
 

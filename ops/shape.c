@@ -1,5 +1,5 @@
 /* Shape ops: concat and slice of columns, reshape, repeat of rows. */
-#include "ops/op_util.h"
+#include "vtape/opkit.h"
 #include <string.h>
 
 /* ---- [a | b] ---- */

@@ -2,7 +2,7 @@
  * side; one generic driver splits the work into fixed chunks over threads.
  * Transcendentals go through SLEEF (ops/vmath.h); the rest is plain C the compiler
  * vectorises. Stable forms: with e = exp(−|x|) ∈ (0, 1], nothing overflows. */
-#include "ops/op_util.h"
+#include "vtape/opkit.h"
 #include "ops/vmath.h"
 #include <math.h>
 

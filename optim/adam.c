@@ -36,11 +36,11 @@ static void adam_range(adam_coef c, size_t n, float *restrict p, const float *re
     for (; i < n; i++) adam_element(c, p, g, m, v, i);
 }
 
-int vt_adam_update(vt_optim *opt, float lr) {
+int vt_adam_update(vt_optim *opt, float lr, vt_error *err) {
     size_t n = vt_store_numel(opt->store);
     if (n == 0) return 0;
     float *m = vt_store_slot(opt->store, 0), *v = vt_store_slot(opt->store, 1);
-    if (!m || !v) return vt_optim_fail(opt, "vt_optim_step: out of memory for Adam moments");
+    if (!m || !v) return vt_error_set(err, VT_ENOMEM, "vt_optim_step: out of memory for Adam moments");
 
     const vt_optim_config *cfg = &opt->cfg;
     const int decoupled = cfg->kind == VT_ADAMW;

@@ -23,16 +23,14 @@ struct vt_optim {
     vt_store *store;
     vt_optim_config cfg;
     long t;              /* updates taken */
-    char error[256];
 };
 
 /* The updates proper. Slot pointers are looked up on every step because adding
  * parameters to the store may move its blocks. t is already advanced. Return 0, or
- * -1 with opt->error set when a slot cannot be allocated. */
-int vt_sgd_update(vt_optim *opt, float lr);
-int vt_adam_update(vt_optim *opt, float lr);   /* Adam and AdamW */
+ * a negative code with err filled when a slot cannot be allocated. */
+int vt_sgd_update(vt_optim *opt, float lr, vt_error *err);
+int vt_adam_update(vt_optim *opt, float lr, vt_error *err);   /* Adam and AdamW */
 
-int vt_optim_fail(vt_optim *opt, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Case-insensitive ASCII comparison for the name parsers; 1 when equal. */
 int vt_optim_name_eq(const char *a, const char *b);
 

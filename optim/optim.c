@@ -12,50 +12,49 @@ vt_optim_config vt_optim_defaults(vt_optim_kind kind) {
     return c;
 }
 
-static int config_error(char *err, size_t err_len, const char *what, double value) {
-    if (err && err_len) snprintf(err, err_len, "vt_optim: %s (got %g)", what, value);
+static int config_error(vt_error *err, const char *what, double value) {
+    vt_error_set(err, VT_EARG, "vt_optim: %s (got %g)", what, value);
     return -1;
 }
 
 /* [0, 1), with NaN failing both comparisons. */
 static int in_unit(float x) { return x >= 0.0f && x < 1.0f; }
 
-int vt_optim_config_check(const vt_optim_config *c, char *err, size_t err_len) {
+int vt_optim_config_check(const vt_optim_config *c, vt_error *err) {
     if (!c) {
-        if (err && err_len) snprintf(err, err_len, "vt_optim: no config given");
+        vt_error_set(err, VT_EARG, "vt_optim: no config given");
         return -1;
     }
     if (c->kind != VT_SGD && c->kind != VT_ADAM && c->kind != VT_ADAMW)
-        return config_error(err, err_len, "unknown optimizer kind", c->kind);
+        return config_error(err, "unknown optimizer kind", c->kind);
     if (!(c->weight_decay >= 0.0f) || !isfinite(c->weight_decay))
-        return config_error(err, err_len, "weight_decay must be finite and >= 0",
+        return config_error(err, "weight_decay must be finite and >= 0",
                             c->weight_decay);
     if (c->kind == VT_SGD) {
         if (!in_unit(c->momentum))
-            return config_error(err, err_len, "SGD momentum must be in [0, 1)", c->momentum);
+            return config_error(err, "SGD momentum must be in [0, 1)", c->momentum);
         if (c->nesterov && c->momentum == 0.0f)
-            return config_error(err, err_len, "Nesterov SGD needs momentum > 0", c->momentum);
+            return config_error(err, "Nesterov SGD needs momentum > 0", c->momentum);
         return 0;
     }
     if (!in_unit(c->beta1))
-        return config_error(err, err_len, "Adam beta1 must be in [0, 1)", c->beta1);
+        return config_error(err, "Adam beta1 must be in [0, 1)", c->beta1);
     if (!in_unit(c->beta2))
-        return config_error(err, err_len, "Adam beta2 must be in [0, 1)", c->beta2);
+        return config_error(err, "Adam beta2 must be in [0, 1)", c->beta2);
     if (!(c->eps > 0.0f) || !isfinite(c->eps))
-        return config_error(err, err_len, "Adam eps must be finite and > 0", c->eps);
+        return config_error(err, "Adam eps must be finite and > 0", c->eps);
     return 0;
 }
 
-vt_optim *vt_optim_new(vt_store *store, const vt_optim_config *cfg, char *err,
-                       size_t err_len) {
+vt_optim *vt_optim_new(vt_store *store, const vt_optim_config *cfg, vt_error *err) {
     if (!store) {
-        if (err && err_len) snprintf(err, err_len, "vt_optim: no parameter store given");
+        vt_error_set(err, VT_EARG, "vt_optim: no parameter store given");
         return NULL;
     }
-    if (vt_optim_config_check(cfg, err, err_len) != 0) return NULL;
+    if (vt_optim_config_check(cfg, err) != 0) return NULL;
     vt_optim *opt = calloc(1, sizeof *opt);
     if (!opt) {
-        if (err && err_len) snprintf(err, err_len, "vt_optim: out of memory");
+        vt_error_set(err, VT_ENOMEM, "vt_optim: out of memory");
         return NULL;
     }
     opt->store = store;
@@ -66,7 +65,7 @@ vt_optim *vt_optim_new(vt_store *store, const vt_optim_config *cfg, char *err,
     int n = vt_optim_state_slots(opt, slots);
     for (int i = 0; i < n && vt_store_numel(store) > 0; i++) {
         if (!vt_store_slot(store, slots[i])) {
-            if (err && err_len) snprintf(err, err_len, "vt_optim: out of memory for moments");
+            vt_error_set(err, VT_ENOMEM, "vt_optim: out of memory for moments");
             free(opt);
             return NULL;
         }
@@ -76,28 +75,15 @@ vt_optim *vt_optim_new(vt_store *store, const vt_optim_config *cfg, char *err,
 
 void vt_optim_free(vt_optim *opt) { free(opt); }
 
-int vt_optim_fail(vt_optim *opt, const char *fmt, ...) {
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(opt->error, sizeof opt->error, fmt, ap);
-    va_end(ap);
-    return -1;
-}
-
-int vt_optim_step(vt_optim *opt, float lr) {
-    if (!opt) return -1;
-    opt->error[0] = '\0';
+int vt_optim_step(vt_optim *opt, float lr, vt_error *err) {
+    if (!opt) return vt_error_set(err, VT_EARG, "vt_optim_step: no optimizer given");
     if (!(lr >= 0.0f) || !isfinite(lr))
-        return vt_optim_fail(opt, "vt_optim_step: lr must be finite and >= 0 (got %g)",
-                             (double)lr);
+        return vt_error_set(err, VT_EARG, "vt_optim_step: lr must be finite and >= 0 (got %g)",
+                            (double)lr);
     opt->t++;
-    int rc = opt->cfg.kind == VT_SGD ? vt_sgd_update(opt, lr) : vt_adam_update(opt, lr);
+    int rc = opt->cfg.kind == VT_SGD ? vt_sgd_update(opt, lr, err) : vt_adam_update(opt, lr, err);
     if (rc != 0) opt->t--;
     return rc;
-}
-
-const char *vt_optim_error(const vt_optim *opt) {
-    return opt && opt->error[0] ? opt->error : NULL;
 }
 
 const vt_optim_config *vt_optim_get_config(const vt_optim *opt) {
@@ -118,9 +104,9 @@ int vt_optim_state_slots(const vt_optim *opt, int slots[VT_OPTIM_MAX_SLOTS]) {
 
 long vt_optim_get_step(const vt_optim *opt) { return opt ? opt->t : 0; }
 
-int vt_optim_set_step(vt_optim *opt, long t) {
+int vt_optim_set_step(vt_optim *opt, long t, vt_error *err) {
     if (!opt) return -1;
-    if (t < 0) return vt_optim_fail(opt, "vt_optim_set_step: step must be >= 0 (got %ld)", t);
+    if (t < 0) return vt_error_set(err, VT_EARG, "vt_optim_set_step: step must be >= 0 (got %ld)", t);
     opt->t = t;
     return 0;
 }

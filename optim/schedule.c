@@ -6,9 +6,9 @@
 
 #define VT_PI 3.14159265358979323846
 
-static int schedule_error(char *err, size_t err_len, const char *who, const char *what,
+static int schedule_error(vt_error *err, const char *who, const char *what,
                           double value) {
-    if (err && err_len) snprintf(err, err_len, "%s: %s (got %g)", who, what, value);
+    vt_error_set(err, VT_EARG, "%s: %s (got %g)", who, what, value);
     return -1;
 }
 
@@ -16,39 +16,39 @@ static int finite_nonneg(float x) { return x >= 0.0f && isfinite(x); }
 
 /* ---- learning rate ---- */
 
-int vt_lr_schedule_check(const vt_lr_schedule *s, char *err, size_t err_len) {
+int vt_lr_schedule_check(const vt_lr_schedule *s, vt_error *err) {
     const char *who = "lr schedule";
-    if (!s) return schedule_error(err, err_len, who, "no schedule given", 0);
-    if (!finite_nonneg(s->lr)) return schedule_error(err, err_len, who,
+    if (!s) return schedule_error(err, who, "no schedule given", 0);
+    if (!finite_nonneg(s->lr)) return schedule_error(err, who,
                                                      "lr must be finite and >= 0", s->lr);
     if (s->warmup_steps < 0)
-        return schedule_error(err, err_len, who, "warmup_steps must be >= 0",
+        return schedule_error(err, who, "warmup_steps must be >= 0",
                               (double)s->warmup_steps);
     switch (s->kind) {
     case VT_LR_CONSTANT:
         return 0;
     case VT_LR_STEP:
         if (s->step_size < 1)
-            return schedule_error(err, err_len, who, "step decay needs step_size >= 1",
+            return schedule_error(err, who, "step decay needs step_size >= 1",
                                   (double)s->step_size);
         if (!(s->gamma > 0.0f && s->gamma <= 1.0f))
-            return schedule_error(err, err_len, who, "step decay gamma must be in (0, 1]",
+            return schedule_error(err, who, "step decay gamma must be in (0, 1]",
                                   s->gamma);
         return 0;
     case VT_LR_COSINE:
         if (s->decay_steps < 1)
-            return schedule_error(err, err_len, who, "cosine needs decay_steps >= 1",
+            return schedule_error(err, who, "cosine needs decay_steps >= 1",
                                   (double)s->decay_steps);
         if (!(s->lr_min >= 0.0f && s->lr_min <= s->lr))
-            return schedule_error(err, err_len, who, "cosine lr_min must be in [0, lr]",
+            return schedule_error(err, who, "cosine lr_min must be in [0, lr]",
                                   s->lr_min);
         return 0;
     }
-    return schedule_error(err, err_len, who, "unknown kind", s->kind);
+    return schedule_error(err, who, "unknown kind", s->kind);
 }
 
 float vt_lr_at(const vt_lr_schedule *s, long step) {
-    if (vt_lr_schedule_check(s, NULL, 0) != 0) return NAN;
+    if (vt_lr_schedule_check(s, NULL) != 0) return NAN;
     if (step < 0) step = 0;
     const double lr = s->lr;
     if (step < s->warmup_steps) return (float)(lr * (double)(step + 1) / (double)s->warmup_steps);
@@ -68,35 +68,35 @@ float vt_lr_at(const vt_lr_schedule *s, long step) {
 
 /* ---- KL weight ---- */
 
-int vt_beta_schedule_check(const vt_beta_schedule *s, char *err, size_t err_len) {
+int vt_beta_schedule_check(const vt_beta_schedule *s, vt_error *err) {
     const char *who = "beta schedule";
-    if (!s) return schedule_error(err, err_len, who, "no schedule given", 0);
+    if (!s) return schedule_error(err, who, "no schedule given", 0);
     if (!finite_nonneg(s->beta))
-        return schedule_error(err, err_len, who, "beta must be finite and >= 0", s->beta);
+        return schedule_error(err, who, "beta must be finite and >= 0", s->beta);
     switch (s->kind) {
     case VT_BETA_CONSTANT:
         return 0;
     case VT_BETA_LINEAR:
         if (s->warmup_steps < 0)
-            return schedule_error(err, err_len, who, "linear warmup_steps must be >= 0",
+            return schedule_error(err, who, "linear warmup_steps must be >= 0",
                                   (double)s->warmup_steps);
         return 0;
     case VT_BETA_CYCLICAL:
         if (s->cycles < 1)
-            return schedule_error(err, err_len, who, "cyclical needs cycles >= 1", s->cycles);
+            return schedule_error(err, who, "cyclical needs cycles >= 1", s->cycles);
         if (s->total_steps < s->cycles)
-            return schedule_error(err, err_len, who, "cyclical needs total_steps >= cycles",
+            return schedule_error(err, who, "cyclical needs total_steps >= cycles",
                                   (double)s->total_steps);
         if (!(s->ramp > 0.0f && s->ramp <= 1.0f))
-            return schedule_error(err, err_len, who, "cyclical ramp must be in (0, 1]",
+            return schedule_error(err, who, "cyclical ramp must be in (0, 1]",
                                   s->ramp);
         return 0;
     }
-    return schedule_error(err, err_len, who, "unknown kind", s->kind);
+    return schedule_error(err, who, "unknown kind", s->kind);
 }
 
 float vt_beta_at(const vt_beta_schedule *s, long step) {
-    if (vt_beta_schedule_check(s, NULL, 0) != 0) return NAN;
+    if (vt_beta_schedule_check(s, NULL) != 0) return NAN;
     if (step < 0) step = 0;
     const double beta = s->beta;
     switch (s->kind) {

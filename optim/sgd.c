@@ -38,7 +38,7 @@ static inline void momentum_range(float lr, float wd, float mu, int nesterov, si
     for (; i < n; i++) momentum_element(lr, wd, mu, nesterov, p, g, b, i);
 }
 
-int vt_sgd_update(vt_optim *opt, float lr) {
+int vt_sgd_update(vt_optim *opt, float lr, vt_error *err) {
     size_t n = vt_store_numel(opt->store);
     if (n == 0) return 0;
     float *p = vt_store_values(opt->store), *g = vt_store_grads(opt->store);
@@ -48,7 +48,7 @@ int vt_sgd_update(vt_optim *opt, float lr) {
         return 0;
     }
     float *b = vt_store_slot(opt->store, 0);
-    if (!b) return vt_optim_fail(opt, "vt_optim_step: out of memory for SGD velocity");
+    if (!b) return vt_error_set(err, VT_ENOMEM, "vt_optim_step: out of memory for SGD velocity");
     if (opt->cfg.nesterov) momentum_range(lr, wd, mu, 1, n, p, g, b);
     else momentum_range(lr, wd, mu, 0, n, p, g, b);
     return 0;

@@ -44,7 +44,7 @@ static void run(int threads) {
     int shapes[8][2] = {{D, H}, {1, H}, {H, 2 * Z}, {1, 2 * Z}, {Z, H}, {1, H}, {H, D}, {1, D}};
     const char *names[8] = {"e.w", "e.b", "o.w", "o.b", "d.w", "d.b", "l.w", "l.b"};
     for (int i = 0; i < 8; i++) {
-        vt_tensor *p = vt_store_param(s, names[i], 2, shapes[i]);
+        vt_tensor *p = vt_store_param(s, names[i], 2, shapes[i], NULL);
         vt_test_fill_normal(p->data, vt_numel(p), 0.1f, (uint64_t)i);
     }
     static float xb[B * D];

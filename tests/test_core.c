@@ -33,7 +33,7 @@ Test(core, shared_value_receives_sum_of_gradients) {
 Test(core, parameter_gradient_accumulates_until_zeroed) {
     vt_ctx *ctx = new_ctx(1);
     vt_store *s = vt_store_new();
-    vt_tensor *w = vt_store_param(s, "w", 2, (int[]){1, 3});
+    vt_tensor *w = vt_store_param(s, "w", 2, (int[]){1, 3}, NULL);
     float init[3] = {0.5f, -1.0f, 2.0f};
     memcpy(w->data, init, sizeof init);
     for (int step = 1; step <= 3; step++) {
@@ -177,10 +177,11 @@ Test(misuse, bad_shapes_and_store_names) {
     vt_ctx_reset(ctx);
     cr_assert(vt_mat(ctx, 0, 3)->flags & VT_POISON);
     vt_store *s = vt_store_new();
-    cr_assert_not_null(vt_store_param(s, "w", 2, (int[]){2, 2}));
-    cr_assert_null(vt_store_param(s, "w", 2, (int[]){2, 2}));
-    cr_assert_not_null(strstr(vt_store_error(s), "duplicate"));
-    cr_assert_null(vt_store_param(s, "v", 2, (int[]){2, -1}));
+    cr_assert_not_null(vt_store_param(s, "w", 2, (int[]){2, 2}, NULL));
+    vt_error e;
+    cr_assert_null(vt_store_param(s, "w", 2, (int[]){2, 2}, &e));
+    cr_assert_not_null(strstr(e.msg, "duplicate"));
+    cr_assert_null(vt_store_param(s, "v", 2, (int[]){2, -1}, NULL));
     cr_assert_eq(vt_store_count(s), 1);
     vt_store_free(s);
     vt_ctx_free(ctx);
@@ -198,12 +199,12 @@ Test(misuse, custom_op_without_backward) {
 /* ---- store layout ---- */
 Test(store, parameters_are_contiguous_and_survive_growth) {
     vt_store *s = vt_store_new();
-    vt_tensor *a = vt_store_param(s, "a", 2, (int[]){3, 5});
+    vt_tensor *a = vt_store_param(s, "a", 2, (int[]){3, 5}, NULL);
     a->data[14] = 7.0f;
     for (int i = 0; i < 50; i++) {
         char name[16];
         snprintf(name, sizeof name, "p%d", i);
-        cr_assert_not_null(vt_store_param(s, name, 2, (int[]){20, 20}));
+        cr_assert_not_null(vt_store_param(s, name, 2, (int[]){20, 20}, NULL));
     }
     cr_assert_eq(a->data[14], 7.0f);
     cr_assert_eq(a->data, vt_store_values(s));

@@ -93,9 +93,9 @@ Test(data, reads_plain_idx_exactly) {
     const char *ip = write_plain("images.idx", img_file, sizeof img_file);
     const char *lp = write_plain("labels.idx", lab_file, sizeof lab_file);
     vt_dataset ds;
-    vt_data_err err;
-    cr_assert_eq(vt_dataset_load(&ds, ip, lp, &err), VT_DATA_OK, "%s", err.msg);
-    cr_assert_eq(err.code, VT_DATA_OK);
+    vt_error err;
+    cr_assert_eq(vt_dataset_load(&ds, ip, lp, &err), VT_OK, "%s", err.msg);
+    cr_assert_eq(err.code, VT_OK);
     check_small_dataset(&ds);
     vt_dataset_free(&ds);
     cr_assert_null(ds.pixels);
@@ -108,8 +108,8 @@ Test(data, reads_gzip_idx_exactly_whatever_the_name) {
     const char *ip = write_gz("images.bin", img_file, sizeof img_file);
     const char *lp = write_gz("labels.gz", lab_file, sizeof lab_file);
     vt_dataset ds;
-    vt_data_err err;
-    cr_assert_eq(vt_dataset_load(&ds, ip, lp, &err), VT_DATA_OK, "%s", err.msg);
+    vt_error err;
+    cr_assert_eq(vt_dataset_load(&ds, ip, lp, &err), VT_OK, "%s", err.msg);
     check_small_dataset(&ds);
     vt_dataset_free(&ds);
 }
@@ -118,8 +118,8 @@ Test(data, images_without_labels) {
     make_small_files();
     const char *ip = write_gz("images.gz", img_file, sizeof img_file);
     vt_dataset ds;
-    vt_data_err err;
-    cr_assert_eq(vt_dataset_load(&ds, ip, NULL, &err), VT_DATA_OK, "%s", err.msg);
+    vt_error err;
+    cr_assert_eq(vt_dataset_load(&ds, ip, NULL, &err), VT_OK, "%s", err.msg);
     cr_assert_eq(ds.n, N);
     cr_assert_null(ds.labels);
     vt_dataset_free(&ds);
@@ -130,8 +130,8 @@ Test(data, idx_reader_reports_dims_and_offsets) {
     size_t n = make_idx(file, 2, (uint32_t[]){2, 3}, data);
     const char *p = write_plain("m.idx", file, n);
     vt_idx idx;
-    vt_data_err err;
-    cr_assert_eq(vt_idx_read(&idx, p, 0, NULL, &err), VT_DATA_OK, "%s", err.msg);
+    vt_error err;
+    cr_assert_eq(vt_idx_read(&idx, p, 0, NULL, &err), VT_OK, "%s", err.msg);
     cr_assert_eq(idx.ndim, 2);
     cr_assert_eq(idx.dims[0], 2);
     cr_assert_eq(idx.dims[1], 3);
@@ -146,8 +146,8 @@ Test(data, truncate_keeps_the_first_examples) {
     const char *ip = write_plain("images.idx", img_file, sizeof img_file);
     const char *lp = write_plain("labels.idx", lab_file, sizeof lab_file);
     vt_dataset ds;
-    vt_data_err err;
-    cr_assert_eq(vt_dataset_load(&ds, ip, lp, &err), VT_DATA_OK, "%s", err.msg);
+    vt_error err;
+    cr_assert_eq(vt_dataset_load(&ds, ip, lp, &err), VT_OK, "%s", err.msg);
     vt_dataset_truncate(&ds, 99); /* more than n: no-op */
     cr_assert_eq(ds.n, N);
     vt_dataset_truncate(&ds, 2);
@@ -164,7 +164,7 @@ Test(data, truncate_keeps_the_first_examples) {
 static void expect_error(const char *images, const char *labels_path, int code, ...) {
     vt_dataset ds;
     memset(&ds, 0xAB, sizeof ds);
-    vt_data_err err;
+    vt_error err;
     int rc = vt_dataset_load(&ds, images, labels_path, &err);
     cr_assert_eq(rc, code, "rc %d, expected %d: %s", rc, code, err.msg);
     cr_assert_eq(err.code, code);
@@ -182,7 +182,7 @@ Test(data, bad_magic) {
     make_small_files();
     img_file[0] = 0x01, img_file[1] = 0x02;
     const char *p = write_plain("bad-magic.idx", img_file, sizeof img_file);
-    expect_error(p, NULL, VT_DATA_EFORMAT, "bad-magic.idx", "offset 0", "bad magic 01 02 08 03",
+    expect_error(p, NULL, VT_EFORMAT, "bad-magic.idx", "offset 0", "bad magic 01 02 08 03",
                  "expected 00 00 08", NULL);
 }
 
@@ -190,29 +190,29 @@ Test(data, unsupported_type) {
     make_small_files();
     img_file[2] = 0x0D;
     const char *p = write_gz("float.idx.gz", img_file, sizeof img_file);
-    expect_error(p, NULL, VT_DATA_EFORMAT, "float.idx.gz", "offset 2", "type 0x0d (float32)",
+    expect_error(p, NULL, VT_EFORMAT, "float.idx.gz", "offset 2", "type 0x0d (float32)",
                  "expected 0x08", NULL);
 }
 
 Test(data, wrong_number_of_dims) {
     make_small_files();
     const char *p = write_plain("labels-as-images.idx", lab_file, sizeof lab_file);
-    expect_error(p, NULL, VT_DATA_EFORMAT,
+    expect_error(p, NULL, VT_EFORMAT,
                  "labels-as-images.idx: offset 3: expected 3 dims for image data, found 1", NULL);
     make_small_files();
     const char *ip = write_plain("images.idx", img_file, sizeof img_file);
     const char *lp = write_plain("images-as-labels.idx", img_file, sizeof img_file);
-    expect_error(ip, lp, VT_DATA_EFORMAT,
+    expect_error(ip, lp, VT_EFORMAT,
                  "images-as-labels.idx: offset 3: expected 1 dims for label data, found 3", NULL);
 }
 
 Test(data, truncated_header) {
     make_small_files();
     const char *p = write_plain("short-header.idx", img_file, 10);
-    expect_error(p, NULL, VT_DATA_ETRUNC,
+    expect_error(p, NULL, VT_ETRUNC,
                  "short-header.idx: truncated at offset 4: expected 12 bytes of dims, got 6", NULL);
     p = write_plain("short-magic.idx", img_file, 3);
-    expect_error(p, NULL, VT_DATA_ETRUNC,
+    expect_error(p, NULL, VT_ETRUNC,
                  "short-magic.idx: truncated at offset 0: expected 4 bytes of IDX magic, got 3",
                  NULL);
 }
@@ -220,13 +220,13 @@ Test(data, truncated_header) {
 Test(data, truncated_data) {
     make_small_files();
     const char *p = write_plain("short-data.idx", img_file, 16 + 20);
-    expect_error(p, NULL, VT_DATA_ETRUNC,
+    expect_error(p, NULL, VT_ETRUNC,
                  "short-data.idx: truncated at offset 16: expected 60 bytes of image data, got 20",
                  NULL);
     make_small_files();
     const char *ip = write_plain("images.idx", img_file, sizeof img_file);
     const char *lp = write_gz("short-labels.gz", lab_file, sizeof lab_file - 1);
-    expect_error(ip, lp, VT_DATA_ETRUNC,
+    expect_error(ip, lp, VT_ETRUNC,
                  "short-labels.gz: truncated at offset 8: expected 5 bytes of label data, got 4",
                  NULL);
 }
@@ -236,7 +236,7 @@ Test(data, trailing_bytes) {
     uint8_t longer[sizeof img_file + 3] = {0};
     memcpy(longer, img_file, sizeof img_file);
     const char *p = write_plain("long.idx", longer, sizeof longer);
-    expect_error(p, NULL, VT_DATA_EFORMAT, "long.idx: offset 76: expected end of file", NULL);
+    expect_error(p, NULL, VT_EFORMAT, "long.idx: offset 76: expected end of file", NULL);
 }
 
 Test(data, mismatched_label_count) {
@@ -245,7 +245,7 @@ Test(data, mismatched_label_count) {
     make_idx(four, 1, (uint32_t[]){4}, small_labels);
     const char *ip = write_plain("images.idx", img_file, sizeof img_file);
     const char *lp = write_plain("four-labels.idx", four, sizeof four);
-    expect_error(ip, lp, VT_DATA_EMISMATCH, "four-labels.idx: offset 4: expected 5 labels",
+    expect_error(ip, lp, VT_EMISMATCH, "four-labels.idx: offset 4: expected 5 labels",
                  "images.idx", "found 4", NULL);
 }
 
@@ -254,51 +254,51 @@ Test(data, label_out_of_range) {
     lab_file[8 + 3] = 10;
     const char *ip = write_plain("images.idx", img_file, sizeof img_file);
     const char *lp = write_gz("bad-label.gz", lab_file, sizeof lab_file);
-    expect_error(ip, lp, VT_DATA_ELABEL,
+    expect_error(ip, lp, VT_ELABEL,
                  "bad-label.gz: offset 11: label 10 out of range, expected 0..9", NULL);
 }
 
 Test(data, zero_dim) {
     uint8_t file[16] = {0, 0, 8, 3, 0, 0, 0, 5, 0, 0, 0, 0, 0, 0, 0, 3};
     const char *p = write_plain("zero.idx", file, sizeof file);
-    expect_error(p, NULL, VT_DATA_EFORMAT, "zero.idx: offset 8: dim 1 is 0, expected >= 1", NULL);
+    expect_error(p, NULL, VT_EFORMAT, "zero.idx: offset 8: dim 1 is 0, expected >= 1", NULL);
 }
 
 Test(data, absurd_dims_are_refused_before_allocating) {
     /* 60000 x 100000 x 100000 bytes: refused at dim 1, whose product passes 2^31. */
     uint8_t file[16] = {0, 0, 8, 3, 0, 0, 0xEA, 0x60, 0, 1, 0x86, 0xA0, 0, 1, 0x86, 0xA0};
     const char *p = write_plain("huge.idx", file, sizeof file);
-    expect_error(p, NULL, VT_DATA_ETOOBIG, "huge.idx: offset 8: dim 1 = 100000",
+    expect_error(p, NULL, VT_ETOOBIG, "huge.idx: offset 8: dim 1 = 100000",
                  "expected at most 2147483648 bytes", NULL);
     /* Products that would overflow 64 bits must not wrap around to something small. */
     uint8_t wrap[16] = {0, 0, 8, 3, 0, 0, 0, 1, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF};
     p = write_plain("wrap.idx", wrap, sizeof wrap);
-    expect_error(p, NULL, VT_DATA_ETOOBIG, "wrap.idx: offset 8", NULL);
+    expect_error(p, NULL, VT_ETOOBIG, "wrap.idx: offset 8", NULL);
 }
 
 Test(data, nonexistent_file) {
     const char *p = tmp_path("no-such-file.gz");
-    expect_error(p, NULL, VT_DATA_EIO, "no-such-file.gz: offset 0: cannot open",
+    expect_error(p, NULL, VT_EIO, "no-such-file.gz: offset 0: cannot open",
                  "No such file", NULL);
     vt_dataset train, test;
-    vt_data_err err;
-    cr_assert_eq(vt_dataset_load_fashion(&train, &test, tmpdir, &err), VT_DATA_EIO);
+    vt_error err;
+    cr_assert_eq(vt_dataset_load_fashion(&train, &test, tmpdir, &err), VT_EIO);
     cr_assert(strstr(err.msg, "train-images-idx3-ubyte.gz: offset 0"), "%s", err.msg);
     cr_assert_null(train.pixels);
 }
 
 Test(data, empty_file) {
     const char *p = write_plain("empty.idx", (const uint8_t *)"", 0);
-    expect_error(p, NULL, VT_DATA_ETRUNC, "empty.idx: offset 0: empty file", NULL);
+    expect_error(p, NULL, VT_ETRUNC, "empty.idx: offset 0: empty file", NULL);
     p = write_gz("empty.gz", (const uint8_t *)"", 0);
-    expect_error(p, NULL, VT_DATA_ETRUNC, "empty.gz: offset 0: empty file", NULL);
+    expect_error(p, NULL, VT_ETRUNC, "empty.gz: offset 0: empty file", NULL);
 }
 
 Test(data, gzip_garbage) {
     uint8_t junk[64] = {0x1f, 0x8b};
     for (int i = 2; i < 64; i++) junk[i] = (uint8_t)(i * 97 + 13);
     const char *p = write_plain("garbage.gz", junk, sizeof junk);
-    expect_error(p, NULL, VT_DATA_EIO, "garbage.gz: offset 0: read error", NULL);
+    expect_error(p, NULL, VT_EIO, "garbage.gz: offset 0: read error", NULL);
 }
 
 /* Reads a whole file into a malloc'd buffer. */
@@ -321,23 +321,23 @@ Test(data, gzip_cut_short_or_corrupt) {
     size_t gzn;
     uint8_t *gz = slurp(write_gz("whole.gz", file, n), &gzn);
     const char *p = write_plain("cut.gz", gz, gzn / 2);
-    expect_error(p, NULL, VT_DATA_ETRUNC, "cut.gz: truncated at offset 16",
+    expect_error(p, NULL, VT_ETRUNC, "cut.gz: truncated at offset 16",
                  "bytes of image data", "unexpected end of stream", NULL);
     gz[gzn - 8] ^= 0xFF; /* the trailer's CRC-32 */
     p = write_plain("bad-crc.gz", gz, gzn);
-    expect_error(p, NULL, VT_DATA_EIO, "bad-crc.gz: offset", "incorrect data check", NULL);
+    expect_error(p, NULL, VT_EIO, "bad-crc.gz: offset", "incorrect data check", NULL);
     free(gz);
 }
 
 Test(data, null_arguments_are_errors) {
-    vt_data_err err;
+    vt_error err;
     vt_dataset ds;
     vt_idx idx;
-    cr_assert_eq(vt_dataset_load(&ds, NULL, NULL, &err), VT_DATA_EARG);
-    cr_assert_eq(vt_dataset_load(NULL, "x", NULL, NULL), VT_DATA_EARG);
-    cr_assert_eq(vt_idx_read(&idx, NULL, 0, NULL, &err), VT_DATA_EARG);
+    cr_assert_eq(vt_dataset_load(&ds, NULL, NULL, &err), VT_EARG);
+    cr_assert_eq(vt_dataset_load(NULL, "x", NULL, NULL), VT_EARG);
+    cr_assert_eq(vt_idx_read(&idx, NULL, 0, NULL, &err), VT_EARG);
     cr_assert_eq(vt_batcher_new(NULL, NULL, &err), NULL);
-    cr_assert_eq(err.code, VT_DATA_EARG);
+    cr_assert_eq(err.code, VT_EARG);
 }
 
 /* ---- batching ---- */
@@ -375,7 +375,7 @@ static void epoch_order(vt_batcher *b, uint64_t epoch, size_t *order, size_t n, 
 Test(data, shuffle_is_a_reproducible_permutation_that_changes_per_epoch) {
     enum { n = 103, bs = 10 };
     vt_dataset ds = synthetic(n);
-    vt_data_err err;
+    vt_error err;
     vt_batcher_opts o = {.batch_size = bs, .seed = 7};
     vt_batcher *a = vt_batcher_new(&ds, &o, &err), *b = vt_batcher_new(&ds, &o, &err);
     o.seed = 8;
@@ -441,7 +441,7 @@ Test(data, partial_last_batch_kept_or_dropped) {
         cr_assert_eq(vt_batcher_next(b, x, y), 0); /* stays at the end */
         vt_batcher_free(b);
     }
-    vt_data_err err;
+    vt_error err;
     vt_batcher_opts too_big = {.batch_size = 200, .drop_last = 1};
     cr_assert_null(vt_batcher_new(&ds, &too_big, &err));
     cr_assert(strstr(err.msg, "batch size 200"), "%s", err.msg);
@@ -569,10 +569,10 @@ Test(data, fashion_mnist_test_set) {
     struct stat st;
     if (stat(VT_FASHION_DIR, &st) != 0) cr_skip_test("%s not installed", VT_FASHION_DIR);
     vt_dataset ds;
-    vt_data_err err;
+    vt_error err;
     int rc = vt_dataset_load(&ds, VT_FASHION_DIR "/t10k-images-idx3-ubyte.gz",
                              VT_FASHION_DIR "/t10k-labels-idx1-ubyte.gz", &err);
-    cr_assert_eq(rc, VT_DATA_OK, "%s", err.msg);
+    cr_assert_eq(rc, VT_OK, "%s", err.msg);
     cr_assert_eq(ds.n, 10000);
     cr_assert_eq(ds.height, 28);
     cr_assert_eq(ds.width, 28);

@@ -46,9 +46,9 @@ Test(image, gray_and_rgb_round_trip_exactly) {
     uint8_t gray[3 * 2] = {0, 50, 100, 150, 200, 255};
     uint8_t rgb[2 * 2 * 3];
     for (int i = 0; i < 12; i++) rgb[i] = (uint8_t)(i * 20);
-    char err[256];
+    vt_error err = {0};
     const char *p = tmp_path("gray.png");
-    cr_assert_eq(cli_png_write_gray(p, 3, 2, gray, err, sizeof err), 0, "%s", err);
+    cr_assert_eq(cli_png_write_gray(p, 3, 2, gray, &err), 0, "%s", err.msg);
     int w, h;
     uint8_t *back = read_png(p, 1, &w, &h);
     cr_assert_eq(w, 3);
@@ -58,7 +58,7 @@ Test(image, gray_and_rgb_round_trip_exactly) {
     cr_assert(!file_exists(tmp_path("gray.png.tmp")), "the temporary file was left behind");
 
     p = tmp_path("rgb.png");
-    cr_assert_eq(cli_png_write_rgb(p, 2, 2, rgb, err, sizeof err), 0, "%s", err);
+    cr_assert_eq(cli_png_write_rgb(p, 2, 2, rgb, &err), 0, "%s", err.msg);
     back = read_png(p, 3, &w, &h);
     cr_assert_eq(w, 2);
     cr_assert_eq(h, 2);
@@ -68,10 +68,10 @@ Test(image, gray_and_rgb_round_trip_exactly) {
 
 Test(image, rewriting_replaces_the_file) {
     uint8_t black = 0, white = 255;
-    char err[256];
+    vt_error err = {0};
     const char *p = tmp_path("again.png");
-    cr_assert_eq(cli_png_write_gray(p, 1, 1, &black, err, sizeof err), 0, "%s", err);
-    cr_assert_eq(cli_png_write_gray(p, 1, 1, &white, err, sizeof err), 0, "%s", err);
+    cr_assert_eq(cli_png_write_gray(p, 1, 1, &black, &err), 0, "%s", err.msg);
+    cr_assert_eq(cli_png_write_gray(p, 1, 1, &white, &err), 0, "%s", err.msg);
     int w, h;
     uint8_t *back = read_png(p, 1, &w, &h);
     cr_assert_eq(back[0], 255);
@@ -86,9 +86,9 @@ Test(image, grid_layout_padding_and_values) {
     img[H * W + 1] = 1.5f;                 /* image 1, pixel (0, 1): clamped */
     img[2 * H * W + W] = -1.0f;            /* image 2, pixel (1, 0): clamped */
     img[2 * H * W + H * W - 1] = NAN;      /* image 2, last pixel: black */
-    char err[256];
+    vt_error err = {0};
     const char *p = tmp_path("grid.png");
-    cr_assert_eq(cli_image_grid(p, img, N, H, W, 2, 2, err, sizeof err), 0, "%s", err);
+    cr_assert_eq(cli_image_grid(p, img, N, H, W, 2, 2, &err), 0, "%s", err.msg);
     int w, h;
     uint8_t *px = read_png(p, 1, &w, &h);
     cr_assert_eq(w, 2 * (W + 2) + 2);
@@ -111,9 +111,9 @@ Test(image, grid_layout_padding_and_values) {
 
 Test(image, grid_chooses_a_layout) {
     float img[5 * 2 * 2] = {0};
-    char err[256];
+    vt_error err = {0};
     const char *p = tmp_path("auto.png");
-    cr_assert_eq(cli_image_grid(p, img, 5, 2, 2, 0, 0, err, sizeof err), 0, "%s", err);
+    cr_assert_eq(cli_image_grid(p, img, 5, 2, 2, 0, 0, &err), 0, "%s", err.msg);
     int w, h;
     free(read_png(p, 1, &w, &h));
     cr_assert_eq(w, 3 * 4 + 2); /* 3 columns */
@@ -123,23 +123,23 @@ Test(image, grid_chooses_a_layout) {
 Test(image, errors_are_reported_not_fatal) {
     float img[4] = {0};
     uint8_t px[4] = {0};
-    char err[256] = "";
+    vt_error err = {0};
     const char *missing = "/nonexistent-vtape-dir/sub/out.png";
-    cr_assert_eq(cli_png_write_gray(missing, 2, 2, px, err, sizeof err), -1);
-    cr_assert(strstr(err, "/nonexistent-vtape-dir/sub/out.png.tmp: cannot create"), "%s", err);
-    cr_assert_eq(cli_image_grid(missing, img, 1, 2, 2, 1, 1, err, sizeof err), -1);
-    cr_assert(strstr(err, missing), "%s", err);
+    cr_assert_eq(cli_png_write_gray(missing, 2, 2, px, &err), -1);
+    cr_assert(strstr(err.msg, "/nonexistent-vtape-dir/sub/out.png.tmp: cannot create"), "%s", err.msg);
+    cr_assert_eq(cli_image_grid(missing, img, 1, 2, 2, 1, 1, &err), -1);
+    cr_assert(strstr(err.msg, missing), "%s", err.msg);
     cli_series s = {.label = "x", .y = img, .n = 4};
-    cr_assert_eq(cli_plot_lines(missing, &s, 1, NULL, err, sizeof err), -1);
-    cr_assert(strstr(err, missing), "%s", err);
+    cr_assert_eq(cli_plot_lines(missing, &s, 1, NULL, &err), -1);
+    cr_assert(strstr(err.msg, missing), "%s", err.msg);
 
     const char *p = tmp_path("bad.png");
-    cr_assert_eq(cli_image_grid(p, img, 5, 1, 1, 2, 2, err, sizeof err), -1); /* 5 > 2 x 2 */
-    cr_assert(strstr(err, "bad.png: cannot tile 5 images"), "%s", err);
-    cr_assert_eq(cli_image_grid(p, img, 1, 0, 2, 1, 1, err, sizeof err), -1);
-    cr_assert_eq(cli_png_write_gray(p, 0, 2, px, err, sizeof err), -1);
-    cr_assert(strstr(err, "0 x 2"), "%s", err);
-    cr_assert_eq(cli_png_write_rgb(p, 2, 2, NULL, NULL, 0), -1); /* no message buffer */
+    cr_assert_eq(cli_image_grid(p, img, 5, 1, 1, 2, 2, &err), -1); /* 5 > 2 x 2 */
+    cr_assert(strstr(err.msg, "bad.png: cannot tile 5 images"), "%s", err.msg);
+    cr_assert_eq(cli_image_grid(p, img, 1, 0, 2, 1, 1, &err), -1);
+    cr_assert_eq(cli_png_write_gray(p, 0, 2, px, &err), -1);
+    cr_assert(strstr(err.msg, "0 x 2"), "%s", err.msg);
+    cr_assert_eq(cli_png_write_rgb(p, 2, 2, NULL, NULL), -1); /* no message buffer */
     cr_assert(!file_exists(p) && !file_exists(tmp_path("bad.png.tmp")));
 }
 
@@ -156,9 +156,9 @@ Test(image, plot_writes_a_png_with_axes_and_lines) {
     test[10] = NAN; /* a gap, not a failure */
     cli_series s[2] = {{"train", x, train, N}, {"test", x, test, N}};
     cli_plot_opts o = {.title = "NELBO", .xlabel = "epoch", .ylabel = "nats"};
-    char err[256];
+    vt_error err = {0};
     const char *p = tmp_path("loss.png");
-    cr_assert_eq(cli_plot_lines(p, s, 2, &o, err, sizeof err), 0, "%s", err);
+    cr_assert_eq(cli_plot_lines(p, s, 2, &o, &err), 0, "%s", err.msg);
     int w, h;
     uint8_t *px = read_png(p, 3, &w, &h);
     cr_assert_eq(w, 640);
@@ -179,8 +179,8 @@ Test(image, plot_writes_a_png_with_axes_and_lines) {
     /* Any size, no x values, no series at all: still a valid PNG. */
     cli_plot_opts small = {.width = 300, .height = 200};
     cli_series one = {.y = train, .n = 1};
-    cr_assert_eq(cli_plot_lines(p, &one, 1, &small, err, sizeof err), 0, "%s", err);
-    cr_assert_eq(cli_plot_lines(p, NULL, 0, &small, err, sizeof err), 0, "%s", err);
+    cr_assert_eq(cli_plot_lines(p, &one, 1, &small, &err), 0, "%s", err.msg);
+    cr_assert_eq(cli_plot_lines(p, NULL, 0, &small, &err), 0, "%s", err.msg);
     px = read_png(p, 3, &w, &h);
     cr_assert_eq(w, 300);
     cr_assert_eq(h, 200);

@@ -38,15 +38,15 @@ static vt_tensor *model_loss(vt_ctx *ctx, vt_tensor *const *in, void *user) {
 
 static void check_model(vt_vae_config cfg, int n_classes, vt_elbo_opts opts, int beta_anneal) {
     vt_vae v;
-    char err[256];
+    vt_error err = {0};
     cfg.x_dim = D;
     cfg.n_hidden = 1;
     cfg.hidden[0] = 5;
     cfg.latent = cfg.latent ? cfg.latent : 2;
     cfg.act = VT_ACT_TANH;
-    int rc = n_classes ? vt_cvae_init(&v, &cfg, n_classes, err, sizeof err)
-                       : vt_vae_init(&v, &cfg, err, sizeof err);
-    cr_assert_eq(rc, 0, "%s", err);
+    int rc = n_classes ? vt_cvae_init(&v, &cfg, n_classes, &err)
+                       : vt_vae_init(&v, &cfg, &err);
+    cr_assert_eq(rc, 0, "%s", err.msg);
     /* Enlarge the small default init so every parameter matters to the loss. */
     for (size_t i = 0; i < vt_store_numel(v.store); i++) vt_store_values(v.store)[i] *= 2.0f;
     float x[R * D];
@@ -126,10 +126,10 @@ Test(gradcheck_models, free_bits_away_from_the_floor) {
 /* ---- free bits: a group whose KL is under λ contributes exactly λ, and no gradient ---- */
 Test(elbo, free_bits_floor_holds) {
     vt_vae v;
-    char err[256];
+    vt_error err = {0};
     vt_vae_config cfg = vt_vae_default_config();
     cfg.x_dim = D; cfg.n_hidden = 1; cfg.hidden[0] = 5; cfg.latent = 4; cfg.act = VT_ACT_TANH;
-    cr_assert_eq(vt_vae_init(&v, &cfg, err, sizeof err), 0);
+    cr_assert_eq(vt_vae_init(&v, &cfg, &err), 0);
     float x[R * D];
     vt_test_fill_uniform(x, R * D, 0, 1, 6);
     vt_ctx *ctx = vt_ctx_new(NULL);
@@ -164,10 +164,10 @@ Test(elbo, free_bits_floor_holds) {
 
 Test(elbo, misuse_is_reported) {
     vt_vae v;
-    char err[256];
+    vt_error err = {0};
     vt_vae_config cfg = vt_vae_default_config();
     cfg.x_dim = D; cfg.n_hidden = 1; cfg.hidden[0] = 5; cfg.latent = 4;
-    cr_assert_eq(vt_vae_init(&v, &cfg, err, sizeof err), 0);
+    cr_assert_eq(vt_vae_init(&v, &cfg, &err), 0);
     vt_ctx *ctx = vt_ctx_new(NULL);
     vt_elbo_terms t;
     vt_tensor *bad = vt_zeros(ctx, 2, (int[]){R, D + 1});
@@ -190,8 +190,8 @@ Test(elbo, misuse_is_reported) {
     vt_vae_free(&v);
     vt_vae_config badcfg = cfg;
     badcfg.latent = 0;
-    cr_assert_neq(vt_vae_init(&v, &badcfg, err, sizeof err), 0);
-    cr_assert_not_null(strstr(err, "latent 0"), "%s", err);
+    cr_assert_neq(vt_vae_init(&v, &badcfg, &err), 0);
+    cr_assert_not_null(strstr(err.msg, "latent 0"), "%s", err.msg);
 }
 
 Test(vae_config, text_round_trip_and_rejects) {
@@ -200,13 +200,14 @@ Test(vae_config, text_round_trip_and_rejects) {
     c.prior = VT_PRIOR_MOG;
     c.n_classes = 10;
     c.seed = 77;
-    char buf[512], err[256];
+    vt_error err = {0};
+    char buf[512];
     cr_assert_eq(vt_vae_config_format(&c, buf, sizeof buf), 0);
-    cr_assert_eq(vt_vae_config_parse(&back, buf, err, sizeof err), 0, "%s", err);
+    cr_assert_eq(vt_vae_config_parse(&back, buf, &err), 0, "%s", err.msg);
     cr_assert_eq(memcmp(&c, &back, sizeof c), 0);
-    cr_assert_neq(vt_vae_config_parse(&back, "x_dim=784 latent=-3", err, sizeof err), 0);
-    cr_assert_not_null(strstr(err, "latent=-3"), "%s", err);
-    cr_assert_neq(vt_vae_parse_arch(&back, "784-x", err, sizeof err), 0);
-    cr_assert_eq(vt_vae_parse_arch(&back, "784-512-256", err, sizeof err), 0);
+    cr_assert_neq(vt_vae_config_parse(&back, "x_dim=784 latent=-3", &err), 0);
+    cr_assert_not_null(strstr(err.msg, "latent=-3"), "%s", err.msg);
+    cr_assert_neq(vt_vae_parse_arch(&back, "784-x", &err), 0);
+    cr_assert_eq(vt_vae_parse_arch(&back, "784-512-256", &err), 0);
     cr_assert_eq(back.n_hidden, 2);
 }

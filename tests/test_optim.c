@@ -26,9 +26,9 @@
 static vt_store *make_store(void) {
     vt_store *s = vt_store_new();
     cr_assert_not_null(s);
-    cr_assert_not_null(vt_store_param(s, "w", 2, (int[]){3, 5}));
-    cr_assert_not_null(vt_store_param(s, "b", 1, (int[]){4}));
-    cr_assert_not_null(vt_store_param(s, "u", 3, (int[]){2, 2, 3}));
+    cr_assert_not_null(vt_store_param(s, "w", 2, (int[]){3, 5}, NULL));
+    cr_assert_not_null(vt_store_param(s, "b", 1, (int[]){4}, NULL));
+    cr_assert_not_null(vt_store_param(s, "u", 3, (int[]){2, 2, 3}, NULL));
     int j = 0;
     for (int k = 0; k < vt_store_count(s); k++) {
         vt_tensor *t = vt_store_get(s, k);
@@ -105,16 +105,17 @@ static void adam_reference(const vt_optim_config *c, double *p, double *m, doubl
 
 static void check_adam(vt_optim_config cfg) {
     vt_store *s = make_store();
-    char err[256];
-    vt_optim *opt = vt_optim_new(s, &cfg, err, sizeof err);
-    cr_assert_not_null(opt, "%s", err);
+    vt_error err = {0};
+    vt_optim *opt = vt_optim_new(s, &cfg, &err);
+    cr_assert_not_null(opt, "%s", err.msg);
     double p[MAXN], m[MAXN] = {0}, v[MAXN] = {0}, g[MAXN], got[MAXN];
     int n = gather(s, vt_store_values(s), p);
     for (int t = 1; t <= STEPS; t++) {
         set_grads(s, t);
         gather(s, vt_store_grads(s), g);
         float lr = lr_at_step(t);
-        cr_assert_eq(vt_optim_step(opt, lr), 0, "%s", vt_optim_error(opt));
+        vt_error oe;
+        cr_assert_eq(vt_optim_step(opt, lr, &oe), 0, "%s", oe.msg);
         cr_assert_eq(vt_optim_get_step(opt), t);
         adam_reference(&cfg, p, m, v, g, n, t, lr);
         gather(s, vt_store_values(s), got);
@@ -167,9 +168,9 @@ static void check_sgd(float momentum, int nesterov, float wd) {
     cfg.nesterov = nesterov;
     cfg.weight_decay = wd;
     vt_store *s = make_store();
-    char err[256];
-    vt_optim *opt = vt_optim_new(s, &cfg, err, sizeof err);
-    cr_assert_not_null(opt, "%s", err);
+    vt_error err = {0};
+    vt_optim *opt = vt_optim_new(s, &cfg, &err);
+    cr_assert_not_null(opt, "%s", err.msg);
     double p[MAXN], b[MAXN] = {0}, g[MAXN], got[MAXN];
     int n = gather(s, vt_store_values(s), p);
     for (int t = 1; t <= STEPS; t++) {
@@ -177,7 +178,8 @@ static void check_sgd(float momentum, int nesterov, float wd) {
         gather(s, vt_store_grads(s), g);
         /* SGD's step is lr·|g| with |g| up to ~10 here, so use a smaller rate. */
         float lr = lr_at_step(t) * 0.2f;
-        cr_assert_eq(vt_optim_step(opt, lr), 0, "%s", vt_optim_error(opt));
+        vt_error oe;
+        cr_assert_eq(vt_optim_step(opt, lr, &oe), 0, "%s", oe.msg);
         sgd_reference(&cfg, p, b, g, n, t, lr);
         gather(s, vt_store_values(s), got);
         assert_close(got, p, n, "p", t);
@@ -203,13 +205,13 @@ static void quadratic_converges(vt_optim_config cfg, vt_lr_schedule sched, long 
     const float a[N] = {0.1f, 0.5f, 1.0f, 5.0f, 20.0f, 100.0f};
     const float c[N] = {1.0f, -2.0f, 0.5f, 3.0f, -0.25f, 0.0f};
     vt_store *s = vt_store_new();
-    vt_tensor *x = vt_store_param(s, "x", 1, (int[]){N});
-    char err[256];
-    vt_optim *opt = vt_optim_new(s, &cfg, err, sizeof err);
-    cr_assert_not_null(opt, "%s", err);
+    vt_tensor *x = vt_store_param(s, "x", 1, (int[]){N}, NULL);
+    vt_error err = {0};
+    vt_optim *opt = vt_optim_new(s, &cfg, &err);
+    cr_assert_not_null(opt, "%s", err.msg);
     for (long step = 0; step < steps; step++) {
         for (int i = 0; i < N; i++) x->grad[i] = a[i] * (x->data[i] - c[i]);
-        cr_assert_eq(vt_optim_step(opt, vt_lr_at(&sched, step)), 0);
+        cr_assert_eq(vt_optim_step(opt, vt_lr_at(&sched, step), NULL), 0);
     }
     for (int i = 0; i < N; i++)
         cr_assert(fabsf(x->data[i] - c[i]) < 1e-3f, "x[%d] = %g, minimum at %g", i,
@@ -237,16 +239,16 @@ Test(optim, sgd_momentum_converges_on_quadratic) {
  * pass through the subnormal range; they must be flushed to exact zeros instead. */
 Test(optim, adam_moments_never_subnormal) {
     vt_store *s = vt_store_new();
-    vt_tensor *x = vt_store_param(s, "x", 1, (int[]){4});
+    vt_tensor *x = vt_store_param(s, "x", 1, (int[]){4}, NULL);
     vt_optim_config cfg = vt_optim_defaults(VT_ADAM);
-    vt_optim *opt = vt_optim_new(s, &cfg, NULL, 0);
+    vt_optim *opt = vt_optim_new(s, &cfg, NULL);
     cr_assert_not_null(opt);
     const float g0[4] = {1.0f, -1e-3f, 1e-6f, 30.0f};
     memcpy(x->grad, g0, sizeof g0);
     size_t n = vt_store_numel(s);
     /* v shrinks by 0.999 a step: from ~1e-15 to 1e-30 takes ~35,000 steps. */
     for (int t = 0; t < 80000; t++) {
-        cr_assert_eq(vt_optim_step(opt, 1e-3f), 0);
+        cr_assert_eq(vt_optim_step(opt, 1e-3f, NULL), 0);
         if (t == 0) vt_store_zero_grad(s);
         for (int k = 0; k < 2; k++) {
             const float *mv = vt_store_slot(s, k);
@@ -267,10 +269,10 @@ Test(optim, adam_moments_never_subnormal) {
 Test(optim, state_slots_and_step_restore_exactly) {
     vt_optim_config cfg = vt_optim_defaults(VT_ADAMW);
     vt_store *a = make_store();
-    vt_optim *oa = vt_optim_new(a, &cfg, NULL, 0);
+    vt_optim *oa = vt_optim_new(a, &cfg, NULL);
     for (int t = 1; t <= 5; t++) {
         set_grads(a, t);
-        cr_assert_eq(vt_optim_step(oa, 0.01f), 0);
+        cr_assert_eq(vt_optim_step(oa, 0.01f, NULL), 0);
     }
     int slots[VT_OPTIM_MAX_SLOTS];
     cr_assert_eq(vt_optim_state_slots(oa, slots), 2);
@@ -278,19 +280,19 @@ Test(optim, state_slots_and_step_restore_exactly) {
     cr_assert_eq(slots[1], 1);
 
     vt_store *b = make_store();
-    vt_optim *ob = vt_optim_new(b, &cfg, NULL, 0);
+    vt_optim *ob = vt_optim_new(b, &cfg, NULL);
     size_t n = vt_store_numel(a);
     cr_assert_eq(vt_store_numel(b), n);
     memcpy(vt_store_values(b), vt_store_values(a), n * sizeof(float));
     for (int k = 0; k < 2; k++)
         memcpy(vt_store_slot(b, slots[k]), vt_store_slot(a, slots[k]), n * sizeof(float));
-    cr_assert_eq(vt_optim_set_step(ob, vt_optim_get_step(oa)), 0);
+    cr_assert_eq(vt_optim_set_step(ob, vt_optim_get_step(oa), NULL), 0);
 
     for (int t = 6; t <= 8; t++) {
         set_grads(a, t);
         set_grads(b, t);
-        cr_assert_eq(vt_optim_step(oa, 0.01f), 0);
-        cr_assert_eq(vt_optim_step(ob, 0.01f), 0);
+        cr_assert_eq(vt_optim_step(oa, 0.01f, NULL), 0);
+        cr_assert_eq(vt_optim_step(ob, 0.01f, NULL), 0);
     }
     cr_assert_eq(memcmp(vt_store_values(a), vt_store_values(b), n * sizeof(float)), 0);
     vt_optim_free(oa);
@@ -303,15 +305,16 @@ Test(optim, state_slot_counts_per_kind) {
     vt_store *s = make_store();
     int slots[VT_OPTIM_MAX_SLOTS];
     vt_optim_config c = vt_optim_defaults(VT_SGD);
-    vt_optim *o = vt_optim_new(s, &c, NULL, 0);
+    vt_optim *o = vt_optim_new(s, &c, NULL);
     cr_assert_eq(vt_optim_state_slots(o, slots), 0);
     vt_optim_free(o);
     c.momentum = 0.5f;
-    o = vt_optim_new(s, &c, NULL, 0);
+    o = vt_optim_new(s, &c, NULL);
     cr_assert_eq(vt_optim_state_slots(o, slots), 1);
     cr_assert_eq(slots[0], 0);
-    cr_assert_eq(vt_optim_set_step(o, -1), -1);
-    cr_assert_not_null(strstr(vt_optim_error(o), "step"));
+    vt_error e;
+    cr_assert_eq(vt_optim_set_step(o, -1, &e), VT_EARG);
+    cr_assert_not_null(strstr(e.msg, "step"));
     vt_optim_free(o);
     vt_store_free(s);
 }
@@ -320,16 +323,16 @@ Test(optim, state_slot_counts_per_kind) {
  * may move as it grows). */
 Test(optim, parameters_added_later_are_updated) {
     vt_store *s = vt_store_new();
-    vt_tensor *a = vt_store_param(s, "a", 1, (int[]){8});
+    vt_tensor *a = vt_store_param(s, "a", 1, (int[]){8}, NULL);
     vt_optim_config cfg = vt_optim_defaults(VT_ADAM);
-    vt_optim *opt = vt_optim_new(s, &cfg, NULL, 0);
+    vt_optim *opt = vt_optim_new(s, &cfg, NULL);
     a->grad[0] = 1.0f;
-    cr_assert_eq(vt_optim_step(opt, 0.1f), 0);
-    vt_tensor *big = vt_store_param(s, "big", 2, (int[]){100, 100});   /* grows blocks */
+    cr_assert_eq(vt_optim_step(opt, 0.1f, NULL), 0);
+    vt_tensor *big = vt_store_param(s, "big", 2, (int[]){100, 100}, NULL);   /* grows blocks */
     cr_assert_not_null(big);
     vt_store_zero_grad(s);
     big->grad[9999] = -2.0f;
-    cr_assert_eq(vt_optim_step(opt, 0.1f), 0);
+    cr_assert_eq(vt_optim_step(opt, 0.1f, NULL), 0);
     cr_assert(big->data[9999] > 0.0f);
     cr_assert(a->data[0] < 0.0f);
     vt_optim_free(opt);
@@ -339,9 +342,9 @@ Test(optim, parameters_added_later_are_updated) {
 Test(optim, empty_store_steps_do_nothing) {
     vt_store *s = vt_store_new();
     vt_optim_config cfg = vt_optim_defaults(VT_ADAM);
-    vt_optim *opt = vt_optim_new(s, &cfg, NULL, 0);
+    vt_optim *opt = vt_optim_new(s, &cfg, NULL);
     cr_assert_not_null(opt);
-    cr_assert_eq(vt_optim_step(opt, 0.1f), 0);
+    cr_assert_eq(vt_optim_step(opt, 0.1f, NULL), 0);
     cr_assert_eq(vt_clip_grad_norm(s, 1.0f), 0.0f);
     vt_optim_free(opt);
     vt_store_free(s);
@@ -473,9 +476,9 @@ Test(schedule, invalid_lr_schedules_rejected) {
         {{.kind = (vt_lr_kind)7, .lr = 1.0f}, "unknown kind"},
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
-        char err[128] = "";
-        cr_assert_eq(vt_lr_schedule_check(&bad[i].s, err, sizeof err), -1, "case %zu", i);
-        cr_assert_not_null(strstr(err, bad[i].msg), "case %zu: '%s'", i, err);
+        vt_error err = {0};
+        cr_assert_eq(vt_lr_schedule_check(&bad[i].s, &err), -1, "case %zu", i);
+        cr_assert_not_null(strstr(err.msg, bad[i].msg), "case %zu: '%s'", i, err.msg);
         cr_assert(isnan(vt_lr_at(&bad[i].s, 0)), "case %zu", i);
     }
     cr_assert(isnan(vt_lr_at(NULL, 0)));
@@ -536,9 +539,9 @@ Test(schedule, invalid_beta_schedules_rejected) {
           .ramp = 1.5f}, "ramp"},
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
-        char err[128] = "";
-        cr_assert_eq(vt_beta_schedule_check(&bad[i].s, err, sizeof err), -1, "case %zu", i);
-        cr_assert_not_null(strstr(err, bad[i].msg), "case %zu: '%s'", i, err);
+        vt_error err = {0};
+        cr_assert_eq(vt_beta_schedule_check(&bad[i].s, &err), -1, "case %zu", i);
+        cr_assert_not_null(strstr(err.msg, bad[i].msg), "case %zu: '%s'", i, err.msg);
         cr_assert(isnan(vt_beta_at(&bad[i].s, 0)), "case %zu", i);
     }
 }
@@ -565,36 +568,35 @@ Test(optim, invalid_configs_rejected_with_messages) {
     bad[10].c.kind = (vt_optim_kind)9;
     vt_store *s = make_store();
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
-        char err[256] = "";
-        cr_assert_null(vt_optim_new(s, &bad[i].c, err, sizeof err), "case %zu", i);
-        cr_assert_not_null(strstr(err, bad[i].msg), "case %zu: '%s'", i, err);
+        vt_error err = {0};
+        cr_assert_null(vt_optim_new(s, &bad[i].c, &err), "case %zu", i);
+        cr_assert_not_null(strstr(err.msg, bad[i].msg), "case %zu: '%s'", i, err.msg);
     }
-    char err[256] = "";
-    cr_assert_null(vt_optim_new(NULL, &adam, err, sizeof err));
-    cr_assert_not_null(strstr(err, "store"));
-    cr_assert_null(vt_optim_new(s, NULL, err, sizeof err));
-    cr_assert_null(vt_optim_new(s, &bad[0].c, NULL, 0));   /* no buffer: still no crash */
+    vt_error err = {0};
+    cr_assert_null(vt_optim_new(NULL, &adam, &err));
+    cr_assert_not_null(strstr(err.msg, "store"));
+    cr_assert_null(vt_optim_new(s, NULL, &err));
+    cr_assert_null(vt_optim_new(s, &bad[0].c, NULL));   /* no buffer: still no crash */
     vt_store_free(s);
 }
 
 Test(optim, bad_lr_rejected_and_nothing_changes) {
     vt_store *s = make_store();
     vt_optim_config cfg = vt_optim_defaults(VT_ADAM);
-    vt_optim *opt = vt_optim_new(s, &cfg, NULL, 0);
+    vt_optim *opt = vt_optim_new(s, &cfg, NULL);
     set_grads(s, 1);
     size_t n = vt_store_numel(s);
     float before[MAXN];
     memcpy(before, vt_store_values(s), n * sizeof(float));
     const float bad[3] = {-0.1f, NAN, INFINITY};
     for (int i = 0; i < 3; i++) {
-        cr_assert_eq(vt_optim_step(opt, bad[i]), -1);
-        cr_assert_not_null(vt_optim_error(opt));
-        cr_assert_not_null(strstr(vt_optim_error(opt), "lr"), "%s", vt_optim_error(opt));
+        vt_error e;
+        cr_assert_eq(vt_optim_step(opt, bad[i], &e), VT_EARG);
+        cr_assert_not_null(strstr(e.msg, "lr"), "%s", e.msg);
     }
     cr_assert_eq(vt_optim_get_step(opt), 0);
     cr_assert_eq(memcmp(before, vt_store_values(s), n * sizeof(float)), 0);
-    cr_assert_eq(vt_optim_step(opt, 0.01f), 0);
-    cr_assert_null(vt_optim_error(opt));   /* a good step clears the error */
+    cr_assert_eq(vt_optim_step(opt, 0.01f, NULL), 0);
     vt_optim_free(opt);
     vt_store_free(s);
 }

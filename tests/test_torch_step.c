@@ -106,11 +106,11 @@ static void same_step(const char *model, int n_classes) {
     if (!dump_dir(model, dir, sizeof dir)) cr_skip_test("python3-torch is not installed");
     enum { B = 128, X = 784, Z = 32 };
     vt_vae v;
-    char err[256];
+    vt_error err = {0};
     vt_vae_config cfg = vt_vae_default_config();
-    int rc = n_classes ? vt_cvae_init(&v, &cfg, n_classes, err, sizeof err)
-                       : vt_vae_init(&v, &cfg, err, sizeof err);
-    cr_assert_eq(rc, 0, "%s", err);
+    int rc = n_classes ? vt_cvae_init(&v, &cfg, n_classes, &err)
+                       : vt_vae_init(&v, &cfg, &err);
+    cr_assert_eq(rc, 0, "%s", err.msg);
     static const char *layers[] = {"enc0", "enc1", "enc_out", "dec0", "dec1", "dec_out"};
     for (int l = 0; l < 6; l++)
         for (int wb = 0; wb < 2; wb++) {

@@ -39,7 +39,7 @@ static vt_dist *lm_prior(vt_ctx *ctx, const vt_latent_model *m, int rows, vt_ten
 }
 static vt_dist *lm_likelihood(vt_ctx *ctx, const vt_latent_model *m, vt_tensor *z, vt_tensor *c) {
     linear_model *lm = m->self;
-    return vt_gaussian(ctx, vt_matmul(ctx, z, &lm->a), &lm->logsig);
+    return vt_normal(ctx, vt_matmul(ctx, z, &lm->a), &lm->logsig);
 }
 
 /* Exact log p(x) for x ~ N(0, AᵀA + σ²I), by Cholesky in double. */
@@ -75,11 +75,10 @@ typedef struct { double is_small, is_whole, exact; } is_result;
 static void importance_sample(vt_ctx *ctx, const vt_latent_model *m, const float *data,
                               is_result *r) {
     static double small[IS_N], whole[IS_N];
-    char err[256];
-    cr_assert_eq(vt_log_px(ctx, m, data, NULL, IS_N, LX, 0, IS_K, 1000, small, err, sizeof err),
-                 0, "%s", err);
-    cr_assert_eq(vt_log_px(ctx, m, data, NULL, IS_N, LX, 0, IS_K, 0, whole, err, sizeof err),
-                 0, "%s", err);
+    cr_assert_eq(vt_log_px(ctx, m, data, NULL, IS_N, LX, 0, IS_K, 1000, small),
+                 0, "%s", vt_ctx_error(ctx));
+    cr_assert_eq(vt_log_px(ctx, m, data, NULL, IS_N, LX, 0, IS_K, 0, whole),
+                 0, "%s", vt_ctx_error(ctx));
     *r = (is_result){0};
     for (int i = 0; i < IS_N; i++) {
         r->is_small += small[i] / IS_N;
@@ -92,15 +91,15 @@ static double train_linear(int fullcov, const float *data, double *exact, is_res
     vt_store *s = vt_store_new();
     linear_model lm = {.fullcov = fullcov};
     int dims[3] = {LX, 32, 2 * LZ + (fullcov ? LZ * LZ : 0)};
-    cr_assert_eq(vt_mlp_init(&lm.enc, s, "enc", 3, dims, VT_ACT_TANH, 1), 0);
+    cr_assert_eq(vt_mlp_init(&lm.enc, s, "enc", 3, dims, VT_ACT_TANH, 1, NULL), 0);
     float ls[LX];
     for (int i = 0; i < LX; i++) ls[i] = logf(SIGMA);
     lm.a = (vt_tensor){.data = (float *)A, .ndim = 2, .shape = {LZ, LX}};
     lm.logsig = (vt_tensor){.data = ls, .ndim = 2, .shape = {1, LX}};
     vt_latent_model m = {lm_posterior, lm_prior, lm_likelihood, &lm};
     vt_optim_config oc = vt_optim_defaults(VT_ADAM);
-    char err[256];
-    vt_optim *opt = vt_optim_new(s, &oc, err, sizeof err);
+    vt_error err = {0};
+    vt_optim *opt = vt_optim_new(s, &oc, &err);
     vt_ctx *ctx = vt_ctx_new(&(vt_ctx_opts){.seed = 5});
     for (int step = 0; step < 3000; step++) {
         int b0 = (step * 100) % LN;
@@ -109,7 +108,7 @@ static double train_linear(int fullcov, const float *data, double *exact, is_res
         vt_tensor *x = vt_tensor_wrap(ctx, 2, (int[]){100, LX}, (float *)data + b0 * LX);
         cr_assert_eq(vt_elbo(ctx, &m, x, NULL, NULL, &t), 0, "%s", vt_ctx_error(ctx));
         cr_assert_eq(vt_backward(ctx, t.loss, NULL), 0);
-        vt_optim_step(opt, step < 2000 ? 3e-3f : 1e-3f);
+        vt_optim_step(opt, step < 2000 ? 3e-3f : 1e-3f, NULL);
         vt_store_zero_grad(s);
     }
     /* ELBO on all data, 200 samples per point (analytic KL, Monte-Carlo reconstruction). */
@@ -181,13 +180,13 @@ static void train_small(vt_vae *v, int n_classes, int latent, vt_dataset *train)
     cfg.n_hidden = 1;
     cfg.hidden[0] = 256;
     cfg.latent = latent;
-    char err[256];
-    int rc = n_classes ? vt_cvae_init(v, &cfg, n_classes, err, sizeof err)
-                       : vt_vae_init(v, &cfg, err, sizeof err);
-    cr_assert_eq(rc, 0, "%s", err);
+    vt_error err = {0};
+    int rc = n_classes ? vt_cvae_init(v, &cfg, n_classes, &err)
+                       : vt_vae_init(v, &cfg, &err);
+    cr_assert_eq(rc, 0, "%s", err.msg);
     vt_optim_config oc = vt_optim_defaults(VT_ADAM);
-    vt_optim *opt = vt_optim_new(v->store, &oc, err, sizeof err);
-    vt_data_err de;
+    vt_optim *opt = vt_optim_new(v->store, &oc, &err);
+    vt_error de;
     vt_batcher_opts bo = {.batch_size = 100, .seed = 1, .binarize = VT_BIN_DYNAMIC};
     vt_batcher *b = vt_batcher_new(train, &bo, &de);
     cr_assert_not_null(b, "%s", de.msg);
@@ -204,7 +203,7 @@ static void train_small(vt_vae *v, int n_classes, int latent, vt_dataset *train)
             vt_elbo_terms t;
             cr_assert_eq(vt_vae_loss(ctx, v, xb, c, NULL, &t), 0, "%s", vt_ctx_error(ctx));
             cr_assert_eq(vt_backward(ctx, t.loss, NULL), 0);
-            vt_optim_step(opt, 1e-3f);
+            vt_optim_step(opt, 1e-3f, NULL);
             vt_store_zero_grad(v->store);
         }
     }
@@ -215,7 +214,7 @@ static void train_small(vt_vae *v, int n_classes, int latent, vt_dataset *train)
 }
 
 static void load(vt_dataset *train, vt_dataset *test) {
-    vt_data_err de;
+    vt_error de;
     cr_assert_eq(vt_dataset_load_fashion(train, test, NULL, &de), 0, "%s", de.msg);
     vt_dataset_truncate(train, 20000);
 }

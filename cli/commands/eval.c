@@ -54,23 +54,23 @@ int cli_cmd_eval(int argc, char **argv) {
                       .blas_threads = 2, .binarize = -1, .test_seed = -1};
     cli_opt table[16];
     eval_table(&o, table);
-    char err[1024];
-    int rc = cli_opts_parse(table, argc, argv, 1, err, sizeof err);
+    vt_error err = {0};
+    int rc = cli_opts_parse(table, argc, argv, 1, &err);
     if (rc == 1) {
         cli_opts_help(stdout, "vtape eval --checkpoint FILE [options]",
                      "Evaluate a checkpoint on the Fashion-MNIST test set: single-sample test\n"
                      "NELBO (nats per image) and importance-sampled -log p(x).", table);
         return CLI_EXIT_OK;
     }
-    if (rc != 0) return cli_fail(CMD, CLI_EXIT_USAGE, "%s", err);
+    if (rc != 0) return cli_fail(CMD, CLI_EXIT_USAGE, "%s", err.msg);
     if (!o.checkpoint) return cli_fail(CMD, CLI_EXIT_USAGE, "--checkpoint FILE is required");
     openblas_set_num_threads(o.blas_threads);
 
     cli_checkpoint_run cr;
     cli_checkpoint_run_opts ro = {.data_dir = o.data_dir, .binarize = o.binarize,
                                  .test_seed = o.test_seed, .test_limit = (size_t)o.test_limit};
-    if (cli_checkpoint_run_open(&cr, o.checkpoint, &ro, CMD, err, sizeof err) != 0)
-        return cli_fail(CMD, CLI_EXIT_FAIL, "%s", err);
+    if (cli_checkpoint_run_open(&cr, o.checkpoint, &ro, CMD, &err) != 0)
+        return cli_fail(CMD, CLI_EXIT_FAIL, "%s", err.msg);
     vt_vae *v = &cr.model;
     const cli_fixed_test *fixed = &cr.fixed;
     int status = CLI_EXIT_FAIL;
@@ -82,8 +82,8 @@ int cli_cmd_eval(int argc, char **argv) {
     double *per_image = malloc((size_t)fixed->n * sizeof *per_image);
     if (!per_image ||
         cli_eval_nelbo(v, fixed->x, fixed->c, fixed->n, (uint64_t)cr.test_seed, o.threads,
-                      per_image, &r, err, sizeof err) != 0) {
-        cli_fail(CMD, CLI_EXIT_FAIL, "%s", per_image ? err : "out of memory");
+                      per_image, &r, &err) != 0) {
+        cli_fail(CMD, CLI_EXIT_FAIL, "%s", per_image ? err.msg : "out of memory");
         free(per_image);
         goto out;
     }
@@ -96,8 +96,8 @@ int cli_cmd_eval(int argc, char **argv) {
         cli_log_px_result lp;
         t0 = cli_now();
         if (cli_eval_log_px(v, fixed->x, fixed->c, n, o.iw_k, o.iw_chunk, (uint64_t)cr.test_seed,
-                           o.threads, &lp, err, sizeof err) != 0) {
-            cli_fail(CMD, CLI_EXIT_FAIL, "%s", err);
+                           o.threads, &lp, &err) != 0) {
+            cli_fail(CMD, CLI_EXIT_FAIL, "%s", err.msg);
             free(per_image);
             goto out;
         }

@@ -42,8 +42,8 @@ int cli_cmd_sample(int argc, char **argv) {
          .max = 256, .help = "vtape's element-wise threads"},
         CLI_OPT_END,
     };
-    char err[1024];
-    int rc = cli_opts_parse(table, argc, argv, 1, err, sizeof err);
+    vt_error err = {0};
+    int rc = cli_opts_parse(table, argc, argv, 1, &err);
     if (rc == 1) {
         cli_opts_help(stdout, "vtape sample --checkpoint FILE [--out DIR] [options]",
                      "Write PNGs of a checkpoint: samples.png (prior samples), reconstructions.png\n"
@@ -51,7 +51,7 @@ int cli_cmd_sample(int argc, char **argv) {
                      "and interpolation.png (latent paths between test images).", table);
         return CLI_EXIT_OK;
     }
-    if (rc != 0) return cli_fail(CMD, CLI_EXIT_USAGE, "%s", err);
+    if (rc != 0) return cli_fail(CMD, CLI_EXIT_USAGE, "%s", err.msg);
     if (!o.checkpoint) return cli_fail(CMD, CLI_EXIT_USAGE, "--checkpoint FILE is required");
 
     char dir[4200];
@@ -62,12 +62,12 @@ int cli_cmd_sample(int argc, char **argv) {
                                  .test_seed = o.test_seed};
     if (cli_mkdirs(o.out) != 0)
         return cli_fail(CMD, CLI_EXIT_FAIL, "--out %s: cannot create the directory", o.out);
-    if (cli_checkpoint_run_open(&cr, o.checkpoint, &ro, CMD, err, sizeof err) != 0)
-        return cli_fail(CMD, CLI_EXIT_FAIL, "%s", err);
+    if (cli_checkpoint_run_open(&cr, o.checkpoint, &ro, CMD, &err) != 0)
+        return cli_fail(CMD, CLI_EXIT_FAIL, "%s", err.msg);
     int status = CLI_EXIT_FAIL;
     if (cli_sample_images_write(&cr.model, &cr.fixed, o.n, (uint64_t)o.seed, o.threads, o.out,
-                               err, sizeof err) != 0) {
-        cli_fail(CMD, CLI_EXIT_FAIL, "%s", err);
+                               &err) != 0) {
+        cli_fail(CMD, CLI_EXIT_FAIL, "%s", err.msg);
     } else {
         printf("wrote %s/samples.png reconstructions.png%s%s\n", o.out,
                cr.model.cfg.n_classes ? " classes.png" : "",

@@ -40,14 +40,14 @@ typedef struct train_run {
 /* Options from argv; with --resume and a checkpoint, run.txt first and argv on top.
  * Returns -1 to go on, else the exit status. */
 static int parse_options(train_run *r, int argc, char **argv) {
-    char err[512];
+    vt_error err = {0};
     cli_train_cli_init(&r->cli);
-    int rc = cli_opts_parse(r->cli.table, argc, argv, 1, err, sizeof err);
+    int rc = cli_opts_parse(r->cli.table, argc, argv, 1, &err);
     if (rc == 1) {
         cli_train_help(stdout, &r->cli);
         return CLI_EXIT_OK;
     }
-    if (rc != 0) return cli_fail(CMD, CLI_EXIT_USAGE, "%s", err);
+    if (rc != 0) return cli_fail(CMD, CLI_EXIT_USAGE, "%s", err.msg);
     const cli_train_options *o = &r->cli.o;
     if (cli_join(r->ckpt, PATH_LEN, o->out, "checkpoint.vtck") != 0 ||
         cli_join(r->metrics, PATH_LEN, o->out, "metrics.csv") != 0 ||
@@ -58,33 +58,33 @@ static int parse_options(train_run *r, int argc, char **argv) {
         cli_warn(CMD, "--resume: no %s yet; starting a new run", r->ckpt);
     if (r->resuming && access(r->runfile, F_OK) == 0) {
         cli_train_cli_init(&r->cli);
-        if (cli_run_file_read(r->runfile, r->cli.table, &r->run_buf, err, sizeof err) != 0)
-            return cli_fail(CMD, CLI_EXIT_FAIL, "%s", err);
-        if (cli_opts_parse(r->cli.table, argc, argv, 1, err, sizeof err) != 0)
-            return cli_fail(CMD, CLI_EXIT_USAGE, "%s", err);
+        if (cli_run_file_read(r->runfile, r->cli.table, &r->run_buf, &err) != 0)
+            return cli_fail(CMD, CLI_EXIT_FAIL, "%s", err.msg);
+        if (cli_opts_parse(r->cli.table, argc, argv, 1, &err) != 0)
+            return cli_fail(CMD, CLI_EXIT_USAGE, "%s", err.msg);
     }
     cli_train_options_resolve(&r->cli.o);
     r->o = o;
-    if (cli_train_options_check(o, err, sizeof err) != 0 ||
-        cli_train_model_config(o, 0, &r->cfg, err, sizeof err) != 0 ||
-        cli_train_optim_config(o, &r->ocfg, err, sizeof err) != 0)
-        return cli_fail(CMD, CLI_EXIT_USAGE, "%s", err);
+    if (cli_train_options_check(o, &err) != 0 ||
+        cli_train_model_config(o, 0, &r->cfg, &err) != 0 ||
+        cli_train_optim_config(o, &r->ocfg, &err) != 0)
+        return cli_fail(CMD, CLI_EXIT_USAGE, "%s", err.msg);
     return -1;
 }
 
 static int load_data(train_run *r) {
-    char err[1024];
+    vt_error err = {0};
     const cli_train_options *o = r->o;
     if (cli_fashion_load(o->data_dir, &r->train, (size_t)o->train_limit, &r->test,
-                        (size_t)o->test_limit, err, sizeof err) != 0)
-        return cli_fail(CMD, CLI_EXIT_FAIL, "%s", err);
+                        (size_t)o->test_limit, &err) != 0)
+        return cli_fail(CMD, CLI_EXIT_FAIL, "%s", err.msg);
     if (r->cfg.x_dim != r->train.dim)
         return cli_fail(CMD, CLI_EXIT_USAGE, "--arch %s: the input size must be %d, the "
                            "images' pixel count", o->arch, r->train.dim);
     if (cli_fixed_test_make(&r->fixed, &r->test, cli_train_binarize(o), (uint64_t)o->test_seed,
-                           err, sizeof err) != 0)
-        return cli_fail(CMD, CLI_EXIT_FAIL, "%s", err);
-    vt_data_err de;
+                           &err) != 0)
+        return cli_fail(CMD, CLI_EXIT_FAIL, "%s", err.msg);
+    vt_error de;
     vt_batcher_opts bo = {.batch_size = (size_t)o->batch, .seed = (uint64_t)o->seed,
                           .binarize = cli_train_binarize(o)};
     r->tr.batcher = vt_batcher_new(&r->train, &bo, &de);
@@ -99,35 +99,36 @@ static int load_data(train_run *r) {
 /* A fresh model, or the checkpoint's when resuming (its configuration must be the one
  * the options describe). Also the optimizer, context and schedules. */
 static int build_model(train_run *r) {
-    char err[1024], have[1024], want[1024];
+    vt_error err = {0};
+    char have[1024], want[1024];
     const cli_train_options *o = r->o;
     if (r->resuming) {
         vt_vae_config saved;
-        if (cli_model_file_config(r->ckpt, &saved, err, sizeof err) != 0)
-            return cli_fail(CMD, CLI_EXIT_FAIL, "%s", err);
+        if (cli_model_file_config(r->ckpt, &saved, &err) != 0)
+            return cli_fail(CMD, CLI_EXIT_FAIL, "%s", err.msg);
         vt_vae_config_format(&saved, have, sizeof have);
         vt_vae_config_format(&r->cfg, want, sizeof want);
         if (strcmp(have, want) != 0)
             return cli_fail(CMD, CLI_EXIT_FAIL, "--resume: %s holds a model '%s' but the "
                                "options describe '%s'", r->ckpt, have, want);
     }
-    if (vt_vae_init(&r->v, &r->cfg, err, sizeof err) != 0)
-        return cli_fail(CMD, CLI_EXIT_USAGE, "%s", err);
+    if (vt_vae_init(&r->v, &r->cfg, &err) != 0)
+        return cli_fail(CMD, CLI_EXIT_USAGE, "%s", err.msg);
     r->tr.v = &r->v;
-    r->tr.opt = vt_optim_new(r->v.store, &r->ocfg, err, sizeof err);
-    if (!r->tr.opt) return cli_fail(CMD, CLI_EXIT_USAGE, "--optimizer: %s", err);
+    r->tr.opt = vt_optim_new(r->v.store, &r->ocfg, &err);
+    if (!r->tr.opt) return cli_fail(CMD, CLI_EXIT_USAGE, "--optimizer: %s", err.msg);
     r->state = (vt_train_state){.seed = (uint64_t)o->seed};
     if (r->resuming &&
-        vt_checkpoint_load(r->ckpt, r->v.store, r->tr.opt, &r->state, err, sizeof err) != 0)
-        return cli_fail(CMD, CLI_EXIT_FAIL, "--resume: %s", err);
+        vt_checkpoint_load(r->ckpt, r->v.store, r->tr.opt, &r->state, &err) != 0)
+        return cli_fail(CMD, CLI_EXIT_FAIL, "--resume: %s", err.msg);
     r->tr.ctx = vt_ctx_new(&(vt_ctx_opts){.seed = r->state.seed, .threads = o->threads});
     if (!r->tr.ctx) return cli_fail(CMD, CLI_EXIT_FAIL, "out of memory");
     vt_ctx_set_step(r->tr.ctx, r->state.noise_step);   /* resumed noise continues */
     r->tr.step = (long)r->state.step;
     long per_epoch = (long)vt_batcher_batches_per_epoch(r->tr.batcher);
-    if (cli_train_lr_schedule(o, per_epoch, &r->tr.lr, err, sizeof err) != 0 ||
-        cli_train_beta_schedule(o, per_epoch, &r->tr.beta, err, sizeof err) != 0)
-        return cli_fail(CMD, CLI_EXIT_USAGE, "%s", err);
+    if (cli_train_lr_schedule(o, per_epoch, &r->tr.lr, &err) != 0 ||
+        cli_train_beta_schedule(o, per_epoch, &r->tr.beta, &err) != 0)
+        return cli_fail(CMD, CLI_EXIT_USAGE, "%s", err.msg);
     r->tr.elbo = cli_train_elbo_opts(o);
     r->tr.clip = (float)o->clip;
     r->tr.progress = -1;
@@ -137,21 +138,21 @@ static int build_model(train_run *r) {
 /* metrics.csv and run.txt: new files for a new run; a resumed run keeps the rows of the
  * epochs its checkpoint holds. */
 static int start_files(train_run *r) {
-    char err[1024];
+    vt_error err = {0};
     if (cli_mkdirs(r->o->out) != 0)
         return cli_fail(CMD, CLI_EXIT_FAIL, "--out %s: cannot create the directory: %s",
                            r->o->out, strerror(errno));
     cli_metrics_row *rows = NULL;
     int n = 0;
-    if (r->resuming && cli_metrics_read(r->metrics, &rows, &n, err, sizeof err) != 0)
-        cli_warn(CMD, "%s; starting it again", err);
+    if (r->resuming && cli_metrics_read(r->metrics, &rows, &n, &err) != 0)
+        cli_warn(CMD, "%s; starting it again", err.msg);
     int keep = 0;
     while (keep < n && rows[keep].epoch <= (long)r->state.epoch) keep++;
-    int rc = cli_metrics_write(r->metrics, rows, keep, err, sizeof err);
+    int rc = cli_metrics_write(r->metrics, rows, keep, &err);
     free(rows);
-    if (rc != 0) return cli_fail(CMD, CLI_EXIT_FAIL, "%s", err);
-    if (cli_run_file_write(r->runfile, r->cli.table, err, sizeof err) != 0)
-        return cli_fail(CMD, CLI_EXIT_FAIL, "%s", err);
+    if (rc != 0) return cli_fail(CMD, CLI_EXIT_FAIL, "%s", err.msg);
+    if (cli_run_file_write(r->runfile, r->cli.table, &err) != 0)
+        return cli_fail(CMD, CLI_EXIT_FAIL, "%s", err.msg);
     return -1;
 }
 
@@ -169,31 +170,31 @@ static void print_header(const train_run *r) {
 }
 
 static int run_epochs(train_run *r, double *train_seconds, long *train_images) {
-    char err[1024], config[1024];
+    vt_error err = {0};
+    char config[1024];
     const cli_train_options *o = r->o;
     vt_vae_config_format(&r->cfg, config, sizeof config);
     for (long e = (long)r->state.epoch; e < o->epochs; e++) {
         cli_epoch_stats s;
-        if (cli_train_epoch(&r->tr, e, o->epochs, &s, err, sizeof err) != 0)
-            return e > 0 ? cli_fail(CMD, CLI_EXIT_FAIL, "%s; %s holds epoch %ld", err, r->ckpt, e)
-                         : cli_fail(CMD, CLI_EXIT_FAIL, "%s; no checkpoint was written", err);
+        if (cli_train_epoch(&r->tr, e, o->epochs, &s, &err) != 0)
+            return e > 0 ? cli_fail(CMD, CLI_EXIT_FAIL, "%s; %s holds epoch %ld", err.msg, r->ckpt, e)
+                         : cli_fail(CMD, CLI_EXIT_FAIL, "%s; no checkpoint was written", err.msg);
         *train_seconds += s.seconds;
         *train_images += s.images;
         cli_nelbo_result test;
         if (cli_eval_nelbo(&r->v, r->fixed.x, r->fixed.c, r->fixed.n, (uint64_t)o->test_seed,
-                          o->threads, NULL, &test, err, sizeof err) != 0)
-            return cli_fail(CMD, CLI_EXIT_FAIL, "epoch %ld: %s", e + 1, err);
+                          o->threads, NULL, &test, &err) != 0)
+            return cli_fail(CMD, CLI_EXIT_FAIL, "epoch %ld: %s", e + 1, err.msg);
         r->state = (vt_train_state){.step = (uint64_t)r->tr.step, .epoch = (uint64_t)e + 1,
                                     .seed = vt_ctx_seed(r->tr.ctx),
                                     .noise_step = vt_ctx_step(r->tr.ctx)};
-        if (vt_checkpoint_save(r->ckpt, config, r->v.store, r->tr.opt, &r->state, err,
-                               sizeof err) != 0)
-            return cli_fail(CMD, CLI_EXIT_FAIL, "%s", err);
+        if (vt_checkpoint_save(r->ckpt, config, r->v.store, r->tr.opt, &r->state, &err) != 0)
+            return cli_fail(CMD, CLI_EXIT_FAIL, "%s", err.msg);
         cli_metrics_row row = {e + 1, r->tr.step, s.nelbo, s.rec, s.kl, test.nelbo, test.rec,
                               test.kl, s.beta, s.lr,
                               s.seconds > 0 ? (double)s.images / s.seconds : 0.0, s.seconds};
-        if (cli_metrics_append(r->metrics, &row, err, sizeof err) != 0)
-            return cli_fail(CMD, CLI_EXIT_FAIL, "%s", err);
+        if (cli_metrics_append(r->metrics, &row, &err) != 0)
+            return cli_fail(CMD, CLI_EXIT_FAIL, "%s", err.msg);
         printf("epoch %3ld/%d  train NELBO %8.2f (rec %7.2f kl %6.2f)  test NELBO %8.2f  "
                "beta %.3f  lr %.3g  %6.0f img/s  %6.1fs\n", e + 1, o->epochs, s.nelbo, s.rec,
                s.kl, test.nelbo, s.beta, s.lr, row.images_per_s, s.seconds);
@@ -203,7 +204,8 @@ static int run_epochs(train_run *r, double *train_seconds, long *train_images) {
 }
 
 static int finish(train_run *r, double train_seconds, long train_images) {
-    char err[1024], path[PATH_LEN];
+    vt_error err = {0};
+    char path[PATH_LEN];
     const cli_train_options *o = r->o;
     cli_final_report rep = {.epochs = (long)r->state.epoch, .steps = r->tr.step,
                            .train_images = (int)r->train.n, .test_images = r->fixed.n,
@@ -216,7 +218,7 @@ static int finish(train_run *r, double train_seconds, long train_images) {
     if (!per_image) return cli_fail(CMD, CLI_EXIT_FAIL, "out of memory");
     double t0 = cli_now();
     int rc = cli_eval_nelbo(&r->v, r->fixed.x, r->fixed.c, r->fixed.n, (uint64_t)o->test_seed,
-                           o->threads, per_image, &rep.test, err, sizeof err);
+                           o->threads, per_image, &rep.test, &err);
     rep.eval_seconds = cli_now() - t0;
     int iw_n = o->iw_n < r->fixed.n ? o->iw_n : r->fixed.n;
     if (rc == 0 && o->iw_k > 0 && iw_n > 0) {
@@ -224,22 +226,22 @@ static int finish(train_run *r, double train_seconds, long train_images) {
         for (int i = 0; i < iw_n; i++) rep.test_nelbo_iw_subset += per_image[i] / iw_n;
         t0 = cli_now();
         rc = cli_eval_log_px(&r->v, r->fixed.x, r->fixed.c, iw_n, o->iw_k, o->iw_chunk,
-                            (uint64_t)o->test_seed, o->threads, &rep.iw, err, sizeof err);
+                            (uint64_t)o->test_seed, o->threads, &rep.iw, &err);
         rep.iw_seconds = cli_now() - t0;
     }
     free(per_image);
-    if (rc != 0) return cli_fail(CMD, CLI_EXIT_FAIL, "final evaluation: %s", err);
+    if (rc != 0) return cli_fail(CMD, CLI_EXIT_FAIL, "final evaluation: %s", err.msg);
     rep.wall_seconds = cli_now() - r->start;
     cli_final_report_print(stdout, &rep);
     if (cli_join(path, sizeof path, o->out, "final.json") != 0 ||
-        cli_final_report_write(path, &rep, err, sizeof err) != 0)
-        return cli_fail(CMD, CLI_EXIT_FAIL, "%s", err);
+        cli_final_report_write(path, &rep, &err) != 0)
+        return cli_fail(CMD, CLI_EXIT_FAIL, "%s", err.msg);
     if (cli_sample_images_write(&r->v, &r->fixed, SAMPLE_IMAGES, (uint64_t)o->seed, o->threads,
-                               o->out, err, sizeof err) != 0)
-        return cli_fail(CMD, CLI_EXIT_FAIL, "%s", err);
+                               o->out, &err) != 0)
+        return cli_fail(CMD, CLI_EXIT_FAIL, "%s", err.msg);
     if (cli_join(path, sizeof path, o->out, "loss.png") != 0 ||
-        cli_loss_plot_write(r->metrics, path, err, sizeof err) != 0)
-        return cli_fail(CMD, CLI_EXIT_FAIL, "%s", err);
+        cli_loss_plot_write(r->metrics, path, &err) != 0)
+        return cli_fail(CMD, CLI_EXIT_FAIL, "%s", err.msg);
     printf("wrote %s: metrics.csv checkpoint.vtck run.txt final.json samples.png "
            "reconstructions.png%s%s loss.png\n", o->out, r->cfg.n_classes ? " classes.png" : "",
            r->fixed.n >= 2 ? " interpolation.png" : "");

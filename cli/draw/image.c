@@ -12,14 +12,15 @@
 
 #include "cli/draw/image.h"
 
-static int fail(char *err, size_t errlen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-static int fail(char *err, size_t errlen, const char *fmt, ...) {
-    if (err && errlen > 0) {
+static int fail(vt_error *err, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+static int fail(vt_error *err, const char *fmt, ...) {
+    if (err) {
         va_list ap;
         va_start(ap, fmt);
-        vsnprintf(err, errlen, fmt, ap);
+        vsnprintf(err->msg, sizeof err->msg, fmt, ap);
         va_end(ap);
+        err->code = VT_EIO;
     }
     return -1;
 }
@@ -62,15 +63,15 @@ static int encode(FILE *f, int w, int h, int color_type, int channels, const uin
 }
 
 static int write_png(const char *path, int w, int h, int color_type, int channels,
-                     const uint8_t *px, char *err, size_t errlen) {
+                     const uint8_t *px, vt_error *err) {
     if (!path || !px)
-        return fail(err, errlen, "PNG: NULL %s", path ? "pixels" : "path");
+        return fail(err, "PNG: NULL %s", path ? "pixels" : "path");
     if (w <= 0 || h <= 0 || w > CLI_PNG_MAX_SIDE || h > CLI_PNG_MAX_SIDE)
-        return fail(err, errlen, "%s: image of %d x %d pixels, expected 1 to %d on each side",
+        return fail(err, "%s: image of %d x %d pixels, expected 1 to %d on each side",
                     path, w, h, CLI_PNG_MAX_SIDE);
     size_t plen = strlen(path);
     char *tmp = malloc(plen + sizeof ".tmp");
-    if (!tmp) return fail(err, errlen, "%s: out of memory", path);
+    if (!tmp) return fail(err, "%s: out of memory", path);
     memcpy(tmp, path, plen);
     memcpy(tmp + plen, ".tmp", sizeof ".tmp");
 
@@ -78,19 +79,19 @@ static int write_png(const char *path, int w, int h, int color_type, int channel
     char msg[MSG_LEN] = "";
     FILE *f = fopen(tmp, "wb");
     if (!f) {
-        fail(err, errlen, "%s: cannot create: %s", tmp, strerror(errno));
+        fail(err, "%s: cannot create: %s", tmp, strerror(errno));
         goto out;
     }
     if (encode(f, w, h, color_type, channels, px, msg) != 0) {
-        fail(err, errlen, "%s: PNG encoding failed: %s", tmp, msg);
+        fail(err, "%s: PNG encoding failed: %s", tmp, msg);
         fclose(f);
     } else if (fflush(f) != 0 || fsync(fileno(f)) != 0) {
-        fail(err, errlen, "%s: cannot write: %s", tmp, strerror(errno));
+        fail(err, "%s: cannot write: %s", tmp, strerror(errno));
         fclose(f);
     } else if (fclose(f) != 0) {
-        fail(err, errlen, "%s: cannot close: %s", tmp, strerror(errno));
+        fail(err, "%s: cannot close: %s", tmp, strerror(errno));
     } else if (rename(tmp, path) != 0) {
-        fail(err, errlen, "%s: cannot rename %s over it: %s", path, tmp, strerror(errno));
+        fail(err, "%s: cannot rename %s over it: %s", path, tmp, strerror(errno));
     } else {
         rc = 0;
     }
@@ -100,12 +101,10 @@ out:
     return rc;
 }
 
-int cli_png_write_gray(const char *path, int w, int h, const uint8_t *pixels, char *err,
-                      size_t errlen) {
-    return write_png(path, w, h, PNG_COLOR_TYPE_GRAY, 1, pixels, err, errlen);
+int cli_png_write_gray(const char *path, int w, int h, const uint8_t *pixels, vt_error *err) {
+    return write_png(path, w, h, PNG_COLOR_TYPE_GRAY, 1, pixels, err);
 }
 
-int cli_png_write_rgb(const char *path, int w, int h, const uint8_t *rgb, char *err,
-                     size_t errlen) {
-    return write_png(path, w, h, PNG_COLOR_TYPE_RGB, 3, rgb, err, errlen);
+int cli_png_write_rgb(const char *path, int w, int h, const uint8_t *rgb, vt_error *err) {
+    return write_png(path, w, h, PNG_COLOR_TYPE_RGB, 3, rgb, err);
 }

@@ -13,7 +13,7 @@ static uint8_t to_byte(float v) {
 }
 
 int cli_image_grid(const char *path, const float *images, int n, int h, int w, int rows,
-                  int cols, char *err, size_t errlen) {
+                  int cols, vt_error *err) {
     if (n > 0 && cols <= 0) cols = (int)ceil(sqrt((double)n));
     if (n > 0 && rows <= 0) rows = (n + cols - 1) / cols;
     /* Side lengths in long long: no int overflow before the size check. */
@@ -21,8 +21,7 @@ int cli_image_grid(const char *path, const float *images, int n, int h, int w, i
     long long gh = (long long)rows * ((long long)h + CLI_GRID_PAD) + CLI_GRID_PAD;
     if (!images || n <= 0 || h <= 0 || w <= 0 || rows <= 0 || cols <= 0 ||
         (long long)rows * cols < n || gw > CLI_PNG_MAX_SIDE || gh > CLI_PNG_MAX_SIDE) {
-        if (err && errlen)
-            snprintf(err, errlen,
+        vt_error_set(err, VT_EARG,
                      "%s: cannot tile %d images of %d x %d into %d x %d cells (at most %d "
                      "pixels a side)", path ? path : "(null)", n, h, w, rows, cols,
                      CLI_PNG_MAX_SIDE);
@@ -30,7 +29,7 @@ int cli_image_grid(const char *path, const float *images, int n, int h, int w, i
     }
     uint8_t *px = malloc((size_t)gw * (size_t)gh);
     if (!px) {
-        if (err && errlen) snprintf(err, errlen, "%s: out of memory", path);
+        vt_error_set(err, VT_ENOMEM, "%s: out of memory", path);
         return -1;
     }
     memset(px, CLI_GRID_GRAY, (size_t)gw * (size_t)gh);
@@ -42,7 +41,7 @@ int cli_image_grid(const char *path, const float *images, int n, int h, int w, i
             for (int x = 0; x < w; x++)
                 px[(y0 + (size_t)y) * (size_t)gw + x0 + (size_t)x] = to_byte(img[y * w + x]);
     }
-    int rc = cli_png_write_gray(path, (int)gw, (int)gh, px, err, errlen);
+    int rc = cli_png_write_gray(path, (int)gw, (int)gh, px, err);
     free(px);
     return rc;
 }

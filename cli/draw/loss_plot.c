@@ -8,18 +8,18 @@
 #include "cli/report/metrics.h"
 #include "cli/draw/plot.h"
 
-int cli_loss_plot_write(const char *metrics_csv, const char *png, char *err, size_t errlen) {
+int cli_loss_plot_write(const char *metrics_csv, const char *png, vt_error *err) {
     cli_metrics_row *rows;
     int n;
-    if (cli_metrics_read(metrics_csv, &rows, &n, err, errlen) != 0) return -1;
+    if (cli_metrics_read(metrics_csv, &rows, &n, err) != 0) return -1;
     if (n == 0) {
-        snprintf(err, errlen, "%s: no epochs to plot yet", metrics_csv);
+        vt_error_set(err, VT_EARG, "%s: no epochs to plot yet", metrics_csv);
         free(rows);
         return -1;
     }
     float *buf = malloc((size_t)3 * n * sizeof *buf);
     if (!buf) {
-        snprintf(err, errlen, "%s: out of memory", png);
+        vt_error_set(err, VT_ENOMEM, "%s: out of memory", png);
         free(rows);
         return -1;
     }
@@ -32,7 +32,7 @@ int cli_loss_plot_write(const char *metrics_csv, const char *png, char *err, siz
     const cli_series series[2] = {{"TRAIN", epoch, train, (size_t)n}, {"TEST", epoch, test, (size_t)n}};
     const cli_plot_opts opts = {.title = "NELBO PER IMAGE (NATS)", .xlabel = "EPOCH",
                                .ylabel = "NELBO"};
-    int rc = cli_plot_lines(png, series, 2, &opts, err, errlen);
+    int rc = cli_plot_lines(png, series, 2, &opts, err);
     free(buf);
     free(rows);
     return rc;

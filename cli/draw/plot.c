@@ -133,7 +133,7 @@ static void draw_legend(cli_canvas *c, const frame *f, const cli_series *series,
 }
 
 int cli_plot_lines(const char *path, const cli_series *series, int n_series,
-                  const cli_plot_opts *opts, char *err, size_t errlen) {
+                  const cli_plot_opts *opts, vt_error *err) {
     cli_plot_opts o = opts ? *opts : (cli_plot_opts){0};
     if (o.width <= 0) o.width = 640;
     if (o.height <= 0) o.height = 400;
@@ -142,8 +142,7 @@ int cli_plot_lines(const char *path, const cli_series *series, int n_series,
         bad_series = series[i].n > 0 && !series[i].y;
     if (bad_series || o.width < LEFT + RIGHT + 32 || o.height < TOP + BOTTOM + 32 ||
         o.width > CLI_PNG_MAX_SIDE || o.height > CLI_PNG_MAX_SIDE) {
-        if (err && errlen)
-            snprintf(err, errlen, "%s: cannot plot %d series on %d x %d pixels",
+        vt_error_set(err, VT_EARG, "%s: cannot plot %d series on %d x %d pixels",
                      path ? path : "(null)", n_series, o.width, o.height);
         return -1;
     }
@@ -160,7 +159,7 @@ int cli_plot_lines(const char *path, const cli_series *series, int n_series,
 
     cli_canvas c = {o.width, o.height, malloc((size_t)o.width * (size_t)o.height * 3)};
     if (!c.rgb) {
-        if (err && errlen) snprintf(err, errlen, "%s: out of memory", path);
+        vt_error_set(err, VT_ENOMEM, "%s: out of memory", path);
         return -1;
     }
     cli_canvas_fill(&c, 0, 0, c.w, c.h, WHITE);
@@ -174,7 +173,7 @@ int cli_plot_lines(const char *path, const cli_series *series, int n_series,
     if (o.xlabel)
         cli_canvas_text(&c, f.x0 + (f.x1 - f.x0 - cli_text_width(o.xlabel, 1)) / 2,
                        o.height - 14, o.xlabel, BLACK, 1);
-    int rc = cli_png_write_rgb(path, c.w, c.h, c.rgb, err, errlen);
+    int rc = cli_png_write_rgb(path, c.w, c.h, c.rgb, err);
     free(c.rgb);
     return rc;
 }

@@ -3,6 +3,7 @@
 #ifndef CLI_PLOT_H
 #define CLI_PLOT_H
 
+#include "vtape/error.h"
 #include <stddef.h>
 
 typedef struct cli_series {
@@ -19,6 +20,6 @@ typedef struct cli_plot_opts {
 
 /* Returns 0, or -1 with a message naming the file in err. opts may be NULL. */
 int cli_plot_lines(const char *path, const cli_series *series, int n_series,
-                  const cli_plot_opts *opts, char *err, size_t errlen);
+                  const cli_plot_opts *opts, vt_error *err);
 
 #endif

@@ -18,22 +18,21 @@ typedef struct picture_ctx {
     const cli_fixed_test *test;
     const char *dir;
     int side_h, side_w;      /* image shape: square when the pixel count is */
-    char *err;
-    size_t errlen;
+    vt_error *err;
 } picture_ctx;
 
 /* Write n images (rows of `pixels`) as a grid into dir/name. */
 static int grid(picture_ctx *p, const char *name, const float *pixels, int n, int rows, int cols) {
     char path[4200];
     if (cli_join(path, sizeof path, p->dir, name) != 0) {
-        snprintf(p->err, p->errlen, "%s: directory name too long", p->dir);
+        vt_error_set(p->err, VT_EARG, "%s: directory name too long", p->dir);
         return -1;
     }
-    return cli_image_grid(path, pixels, n, p->side_h, p->side_w, rows, cols, p->err, p->errlen);
+    return cli_image_grid(path, pixels, n, p->side_h, p->side_w, rows, cols, p->err);
 }
 
 static int model_failed(picture_ctx *p, const char *what) {
-    snprintf(p->err, p->errlen, "%s: %s", what, vt_ctx_error(p->ctx));
+    vt_error_set(p->err, VT_EARG, "%s: %s", what, vt_ctx_error(p->ctx));
     return -1;
 }
 
@@ -126,19 +125,19 @@ static int write_interpolation(picture_ctx *p, int rows) {
 }
 
 int cli_sample_images_write(vt_vae *v, const cli_fixed_test *test, int n, uint64_t seed,
-                           int threads, const char *dir, char *err, size_t errlen) {
+                           int threads, const char *dir, vt_error *err) {
     if (test->n < 1 || test->dim != v->cfg.x_dim) {
-        snprintf(err, errlen, "images: need test images of %d pixels (have %d of %d)",
+        vt_error_set(err, VT_EARG, "images: need test images of %d pixels (have %d of %d)",
                  v->cfg.x_dim, test->n, test->dim);
         return -1;
     }
-    picture_ctx p = {.v = v, .test = test, .dir = dir, .err = err, .errlen = errlen};
+    picture_ctx p = {.v = v, .test = test, .dir = dir, .err = err};
     int side = (int)lround(sqrt((double)v->cfg.x_dim));
     p.side_h = side * side == v->cfg.x_dim ? side : 1;
     p.side_w = v->cfg.x_dim / p.side_h;
     p.ctx = vt_ctx_new(&(vt_ctx_opts){.seed = seed, .threads = threads});
     if (!p.ctx) {
-        snprintf(err, errlen, "images: out of memory");
+        vt_error_set(err, VT_ENOMEM, "images: out of memory");
         return -1;
     }
     vt_set_grad_enabled(p.ctx, 0);

@@ -17,6 +17,6 @@ enum { CLI_INTERP_STEPS = 10, CLI_CLASS_SAMPLES = 10 };
 /* n: images in samples.png and pairs in reconstructions.png (test may hold fewer).
  * On success prints nothing and returns 0; -1 with a message naming the file. */
 int cli_sample_images_write(vt_vae *v, const cli_fixed_test *test, int n, uint64_t seed,
-                           int threads, const char *dir, char *err, size_t errlen);
+                           int threads, const char *dir, vt_error *err);
 
 #endif

@@ -9,28 +9,27 @@
 #include "cli/options/train_options.h"
 
 int cli_checkpoint_run_open(cli_checkpoint_run *r, const char *path,
-                           const cli_checkpoint_run_opts *o, const char *cmd, char *err,
-                           size_t errlen) {
+                           const cli_checkpoint_run_opts *o, const char *cmd, vt_error *err) {
     memset(r, 0, sizeof *r);
-    if (cli_model_file_open(path, &r->model, &r->state, err, errlen) != 0) return -1;
+    if (cli_model_file_open(path, &r->model, &r->state, err) != 0) return -1;
     cli_train_cli *run = malloc(sizeof *run);   /* large: not on the stack */
     char *run_buf = NULL;
     int rc = -1;
     if (!run) {
-        snprintf(err, errlen, "out of memory");
+        vt_error_set(err, VT_ENOMEM, "out of memory");
         goto out;
     }
-    if (cli_model_file_run_options(path, run, &run_buf, err, errlen) < 0)
-        cli_warn(cmd, "%s; using defaults", err);
+    if (cli_model_file_run_options(path, run, &run_buf, err) < 0)
+        cli_warn(cmd, "%s; using defaults", err->msg);
     if (o->binarize >= 0) run->o.binarize = o->binarize;
     r->test_seed = o->test_seed >= 0 ? o->test_seed : run->o.test_seed;
     const char *dir = o->data_dir ? o->data_dir : run->o.data_dir;
-    if (cli_fashion_load(dir, NULL, 0, &r->test, o->test_limit, err, errlen) != 0 ||
+    if (cli_fashion_load(dir, NULL, 0, &r->test, o->test_limit, err) != 0 ||
         cli_fixed_test_make(&r->fixed, &r->test, cli_train_binarize(&run->o),
-                           (uint64_t)r->test_seed, err, errlen) != 0)
+                           (uint64_t)r->test_seed, err) != 0)
         goto out;
     if (r->fixed.dim != r->model.cfg.x_dim) {
-        snprintf(err, errlen, "%s: the model takes %d pixels, the test images have %d", path,
+        vt_error_set(err, VT_EARG, "%s: the model takes %d pixels, the test images have %d", path,
                  r->model.cfg.x_dim, r->fixed.dim);
         goto out;
     }

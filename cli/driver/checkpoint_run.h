@@ -27,8 +27,7 @@ typedef struct cli_checkpoint_run_opts {
 /* 0, or −1 with a message naming the file; `cmd` prefixes warnings (a missing or
  * damaged run.txt falls back to the defaults). On failure nothing needs closing. */
 int cli_checkpoint_run_open(cli_checkpoint_run *r, const char *path,
-                           const cli_checkpoint_run_opts *o, const char *cmd, char *err,
-                           size_t errlen);
+                           const cli_checkpoint_run_opts *o, const char *cmd, vt_error *err);
 void cli_checkpoint_run_close(cli_checkpoint_run *r);
 
 #endif

@@ -9,12 +9,11 @@
 enum { EVAL_BATCH = 1000 };
 
 int cli_eval_nelbo(vt_vae *v, const float *x, const float *c, int n, uint64_t test_seed,
-                  int threads, double *per_image, cli_nelbo_result *out, char *err,
-                  size_t errlen) {
+                  int threads, double *per_image, cli_nelbo_result *out, vt_error *err) {
     *out = (cli_nelbo_result){0};
     vt_ctx *ctx = vt_ctx_new(&(vt_ctx_opts){.seed = test_seed, .threads = threads});
     if (!ctx) {
-        snprintf(err, errlen, "evaluation: out of memory");
+        vt_error_set(err, VT_ENOMEM, "evaluation: out of memory");
         return -1;
     }
     vt_set_grad_enabled(ctx, 0);
@@ -32,7 +31,7 @@ int cli_eval_nelbo(vt_vae *v, const float *x, const float *c, int n, uint64_t te
                                 : NULL;
         vt_elbo_terms t;
         if (vt_vae_loss(ctx, v, xb, cb, &eo, &t) != 0) {
-            snprintf(err, errlen, "evaluation: %s", vt_ctx_error(ctx));
+            vt_error_set(err, VT_EARG, "evaluation: %s", vt_ctx_error(ctx));
             rc = -1;
             break;
         }
@@ -49,8 +48,7 @@ int cli_eval_nelbo(vt_vae *v, const float *x, const float *c, int n, uint64_t te
 }
 
 int cli_eval_log_px(vt_vae *v, const float *x, const float *c, int n, int k, int chunk_rows,
-                   uint64_t test_seed, int threads, cli_log_px_result *out, char *err,
-                   size_t errlen) {
+                   uint64_t test_seed, int threads, cli_log_px_result *out, vt_error *err) {
     *out = (cli_log_px_result){.n = n, .k = k};
     /* Its own noise stream (test seed + 1, as torch_vae.py), apart from the NELBO's. */
     vt_ctx *ctx = vt_ctx_new(&(vt_ctx_opts){.seed = test_seed + 1, .threads = threads});
@@ -58,16 +56,15 @@ int cli_eval_log_px(vt_vae *v, const float *x, const float *c, int n, int k, int
     if (!ctx || !lp) {
         vt_ctx_free(ctx);
         free(lp);
-        snprintf(err, errlen, "importance sampling: out of memory");
+        vt_error_set(err, VT_ENOMEM, "importance sampling: out of memory");
         return -1;
     }
     v->model.self = v;
-    char msg[512];
     int classes = v->cfg.n_classes;
     int rc = vt_log_px(ctx, &v->model, x, classes ? c : NULL, n, v->cfg.x_dim, classes, k,
-                       chunk_rows, lp, msg, sizeof msg);
+                       chunk_rows, lp);
     if (rc != 0) {
-        snprintf(err, errlen, "importance sampling: %s", msg);
+        vt_error_set(err, VT_EARG, "importance sampling: %s", vt_ctx_error(ctx));
     } else {
         double mean = 0, var = 0;
         for (int i = 0; i < n; i++) mean -= lp[i];

@@ -15,8 +15,7 @@ typedef struct cli_nelbo_result {
 /* x: n x dim, c: n x classes one-hot (used only by a conditional model).
  * per_image (optional) receives the n NELBOs. 0, or −1 with a message. */
 int cli_eval_nelbo(vt_vae *v, const float *x, const float *c, int n, uint64_t test_seed,
-                  int threads, double *per_image, cli_nelbo_result *out, char *err,
-                  size_t errlen);
+                  int threads, double *per_image, cli_nelbo_result *out, vt_error *err);
 
 typedef struct cli_log_px_result {
     double nll;     /* mean of −log p(x) over the images */
@@ -26,7 +25,6 @@ typedef struct cli_log_px_result {
 
 /* −log p(x) ≈ −log (1/K) Σ_k p(x, z_k)/q(z_k|x) on the first n images. */
 int cli_eval_log_px(vt_vae *v, const float *x, const float *c, int n, int k, int chunk_rows,
-                   uint64_t test_seed, int threads, cli_log_px_result *out, char *err,
-                   size_t errlen);
+                   uint64_t test_seed, int threads, cli_log_px_result *out, vt_error *err);
 
 #endif

@@ -10,13 +10,13 @@
 #define INSTALL_HINT "install it with `apt-get install dataset-fashion-mnist` or pass --data-dir"
 
 static int load_split(const char *dir, const char *prefix, vt_dataset *ds, size_t limit,
-                      char *err, size_t errlen) {
+                      vt_error *err) {
     char images[4200], labels[4200];
     snprintf(images, sizeof images, "%s/%s-images-idx3-ubyte.gz", dir, prefix);
     snprintf(labels, sizeof labels, "%s/%s-labels-idx1-ubyte.gz", dir, prefix);
-    vt_data_err e;
-    if (vt_dataset_load(ds, images, labels, &e) != VT_DATA_OK) {
-        snprintf(err, errlen, "%s%s", e.msg, e.code == VT_DATA_EIO ? " (" INSTALL_HINT ")" : "");
+    vt_error e;
+    if (vt_dataset_load(ds, images, labels, &e) != VT_OK) {
+        vt_error_set(err, VT_EARG, "%s%s", e.msg, e.code == VT_EIO ? " (" INSTALL_HINT ")" : "");
         return -1;
     }
     if (limit > 0) vt_dataset_truncate(ds, limit);
@@ -24,16 +24,16 @@ static int load_split(const char *dir, const char *prefix, vt_dataset *ds, size_
 }
 
 int cli_fashion_load(const char *dir, vt_dataset *train, size_t train_limit, vt_dataset *test,
-                    size_t test_limit, char *err, size_t errlen) {
+                    size_t test_limit, vt_error *err) {
     struct stat st;
     int rc = stat(dir, &st);
     if (rc != 0 || !S_ISDIR(st.st_mode)) {
-        snprintf(err, errlen, "data directory %s: %s; %s", dir,
+        vt_error_set(err, VT_EIO, "data directory %s: %s; %s", dir,
                  rc != 0 ? strerror(errno) : "not a directory", INSTALL_HINT);
         return -1;
     }
-    if (train && load_split(dir, "train", train, train_limit, err, errlen) != 0) return -1;
-    if (load_split(dir, "t10k", test, test_limit, err, errlen) != 0) {
+    if (train && load_split(dir, "train", train, train_limit, err) != 0) return -1;
+    if (load_split(dir, "t10k", test, test_limit, err) != 0) {
         if (train) vt_dataset_free(train);
         return -1;
     }
@@ -41,13 +41,13 @@ int cli_fashion_load(const char *dir, vt_dataset *train, size_t train_limit, vt_
 }
 
 int cli_fixed_test_make(cli_fixed_test *t, const vt_dataset *test, vt_binarize train_mode,
-                       uint64_t test_seed, char *err, size_t errlen) {
+                       uint64_t test_seed, vt_error *err) {
     memset(t, 0, sizeof *t);
     /* A dynamically binarized run is tested on one fixed sample, like torch_vae.py. */
     vt_binarize mode = train_mode == VT_BIN_DYNAMIC ? VT_BIN_STATIC : train_mode;
     vt_batcher_opts bo = {.batch_size = test->n, .seed = test_seed, .in_order = 1,
                           .binarize = mode};
-    vt_data_err e;
+    vt_error e;
     vt_batcher *b = vt_batcher_new(test, &bo, &e);
     t->n = (int)test->n;
     t->dim = test->dim;
@@ -55,7 +55,7 @@ int cli_fixed_test_make(cli_fixed_test *t, const vt_dataset *test, vt_binarize t
     t->c = malloc(test->n * (size_t)VT_DATA_CLASSES * sizeof *t->c);
     t->labels = malloc(test->n);
     if (!b || !t->x || !t->c || !t->labels) {
-        snprintf(err, errlen, "test set: %s", b ? "out of memory" : e.msg);
+        vt_error_set(err, VT_ENOMEM, "test set: %s", b ? "out of memory" : e.msg);
         vt_batcher_free(b);
         cli_fixed_test_free(t);
         return -1;

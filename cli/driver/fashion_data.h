@@ -19,12 +19,12 @@ typedef struct cli_fixed_test {
  * the first *_limit examples (0: all). Messages name the file and, when the directory
  * is missing, how to install the data set. */
 int cli_fashion_load(const char *dir, vt_dataset *train, size_t train_limit, vt_dataset *test,
-                    size_t test_limit, char *err, size_t errlen);
+                    size_t test_limit, vt_error *err);
 /* The evaluation copy of `test` for a run trained with `train_mode`: dynamic and
  * static become one Bernoulli sample keyed by test_seed; threshold and none apply as
  * they are. */
 int cli_fixed_test_make(cli_fixed_test *t, const vt_dataset *test, vt_binarize train_mode,
-                       uint64_t test_seed, char *err, size_t errlen);
+                       uint64_t test_seed, vt_error *err);
 void cli_fixed_test_free(cli_fixed_test *t);
 
 #endif

@@ -6,27 +6,27 @@
 #include "cli/cli.h"
 #include <string.h>
 
-int cli_model_file_config(const char *path, vt_vae_config *cfg, char *err, size_t errlen) {
-    char text[1024], msg[512];
-    if (vt_checkpoint_read_config(path, text, sizeof text, err, errlen) != 0) return -1;
-    if (vt_vae_config_parse(cfg, text, msg, sizeof msg) != 0) {
-        snprintf(err, errlen, "checkpoint %s: %s", path, msg);
+int cli_model_file_config(const char *path, vt_vae_config *cfg, vt_error *err) {
+    char text[1024];
+    vt_error msg = {0};
+    if (vt_checkpoint_read_config(path, text, sizeof text, err) != 0) return -1;
+    if (vt_vae_config_parse(cfg, text, &msg) != 0) {
+        vt_error_set(err, VT_EARG, "checkpoint %s: %s", path, msg.msg);
         return -1;
     }
     return 0;
 }
 
-int cli_model_file_open(const char *path, vt_vae *v, vt_train_state *state, char *err,
-                       size_t errlen) {
+int cli_model_file_open(const char *path, vt_vae *v, vt_train_state *state, vt_error *err) {
     vt_vae_config cfg;
-    char msg[512];
+    vt_error msg = {0};
     memset(v, 0, sizeof *v);
-    if (cli_model_file_config(path, &cfg, err, errlen) != 0) return -1;
-    if (vt_vae_init(v, &cfg, msg, sizeof msg) != 0) {
-        snprintf(err, errlen, "checkpoint %s: %s", path, msg);
+    if (cli_model_file_config(path, &cfg, err) != 0) return -1;
+    if (vt_vae_init(v, &cfg, &msg) != 0) {
+        vt_error_set(err, VT_EARG, "checkpoint %s: %s", path, msg.msg);
         return -1;
     }
-    if (vt_checkpoint_load(path, v->store, NULL, state, err, errlen) != 0) {
+    if (vt_checkpoint_load(path, v->store, NULL, state, err) != 0) {
         vt_vae_free(v);
         return -1;
     }
@@ -40,14 +40,13 @@ void cli_model_file_dir(const char *path, char *dir, size_t len) {
     else snprintf(dir, len, "%.*s", (int)(slash - path), path);
 }
 
-int cli_model_file_run_options(const char *path, cli_train_cli *cli, char **buf, char *err,
-                              size_t errlen) {
+int cli_model_file_run_options(const char *path, cli_train_cli *cli, char **buf, vt_error *err) {
     char dir[4200], run[4300];
     *buf = NULL;
     cli_train_cli_init(cli);
     cli_model_file_dir(path, dir, sizeof dir);
     if (cli_join(run, sizeof run, dir, "run.txt") != 0 || access(run, F_OK) != 0) return 0;
-    if (cli_run_file_read(run, cli->table, buf, err, errlen) != 0) {
+    if (cli_run_file_read(run, cli->table, buf, err) != 0) {
         cli_train_cli_init(cli);   /* defaults, not half a file */
         return -1;
     }

@@ -9,16 +9,14 @@
 #include "vtape/vae.h"
 
 /* The configuration stored in a checkpoint. Messages name the file. */
-int cli_model_file_config(const char *path, vt_vae_config *cfg, char *err, size_t errlen);
+int cli_model_file_config(const char *path, vt_vae_config *cfg, vt_error *err);
 /* Build the model of `path` and load its parameters; state may be NULL. */
-int cli_model_file_open(const char *path, vt_vae *v, vt_train_state *state, char *err,
-                       size_t errlen);
+int cli_model_file_open(const char *path, vt_vae *v, vt_train_state *state, vt_error *err);
 /* The directory part of a file path ("." when none), for files saved beside it. */
 void cli_model_file_dir(const char *path, char *dir, size_t len);
 /* The options the checkpoint was trained with, from run.txt beside it: 1 when read
  * into cli (strings live in *buf, freed by the caller), 0 when there is no run.txt
  * (cli keeps the defaults), -1 on a damaged file. */
-int cli_model_file_run_options(const char *path, cli_train_cli *cli, char **buf, char *err,
-                              size_t errlen);
+int cli_model_file_run_options(const char *path, cli_train_cli *cli, char **buf, vt_error *err);
 
 #endif

@@ -6,8 +6,7 @@
 #include "cli/cli.h"
 #include "cli/report/progress.h"
 
-int cli_train_epoch(cli_trainer *t, long epoch, long n_epochs, cli_epoch_stats *out, char *err,
-                   size_t errlen) {
+int cli_train_epoch(cli_trainer *t, long epoch, long n_epochs, cli_epoch_stats *out, vt_error *err) {
     vt_vae *v = t->v;
     int dim = v->cfg.x_dim, classes = v->cfg.n_classes;
     double sum_elbo = 0, sum_rec = 0, sum_kl = 0;
@@ -30,7 +29,7 @@ int cli_train_epoch(cli_trainer *t, long epoch, long n_epochs, cli_epoch_stats *
         if (vt_beta_vae_loss(ctx, v, xb, c, &t->elbo, &t->beta, t->step, &terms) != 0 ||
             vt_backward(ctx, terms.loss, NULL) != 0) {
             cli_progress_finish(&bar);
-            snprintf(err, errlen, "epoch %ld step %ld: %s", epoch + 1, t->step + 1,
+            vt_error_set(err, VT_EARG, "epoch %ld step %ld: %s", epoch + 1, t->step + 1,
                      vt_ctx_error(ctx));
             return -1;
         }
@@ -39,14 +38,14 @@ int cli_train_epoch(cli_trainer *t, long epoch, long n_epochs, cli_epoch_stats *
         float norm = t->clip > 0 ? vt_clip_grad_norm(v->store, t->clip) : 0.0f;
         if (!isfinite(loss) || !isfinite(norm)) {
             cli_progress_finish(&bar);
-            snprintf(err, errlen, "non-finite %s at epoch %ld step %ld (try a lower --lr or --clip)",
+            vt_error_set(err, VT_EARG, "non-finite %s at epoch %ld step %ld (try a lower --lr or --clip)",
                      isfinite(loss) ? "gradient norm" : "loss", epoch + 1, t->step + 1);
             return -1;
         }
-        if (vt_optim_step(t->opt, lr) != 0) {
+        vt_error oe;
+        if (vt_optim_step(t->opt, lr, &oe) != 0) {
             cli_progress_finish(&bar);
-            snprintf(err, errlen, "epoch %ld step %ld: %s", epoch + 1, t->step + 1,
-                     vt_optim_error(t->opt));
+            vt_error_set(err, oe.code, "epoch %ld step %ld: %s", epoch + 1, t->step + 1, oe.msg);
             return -1;
         }
         vt_store_zero_grad(v->store);

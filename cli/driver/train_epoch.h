@@ -33,7 +33,6 @@ typedef struct cli_epoch_stats {
 
 /* Run epoch `epoch` (0-based; it keys the shuffling) of `n_epochs`. 0, or −1 with a
  * message ("non-finite loss at epoch E step S", or the library's error). */
-int cli_train_epoch(cli_trainer *t, long epoch, long n_epochs, cli_epoch_stats *out, char *err,
-                   size_t errlen);
+int cli_train_epoch(cli_trainer *t, long epoch, long n_epochs, cli_epoch_stats *out, vt_error *err);
 
 #endif

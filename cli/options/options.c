@@ -34,18 +34,18 @@ cli_opt *cli_opts_find(cli_opt *opts, const char *name) {
 }
 
 /* Put `value` into the option's destination after checking it. */
-static int apply(cli_opt *o, const char *value, char *err, size_t errlen) {
+static int apply(cli_opt *o, const char *value, vt_error *err) {
     char *end;
     errno = 0;
     switch (o->kind) {
     case CLI_OPT_INT: {
         long v = strtol(value, &end, 10);
         if (end == value || *end || errno) {
-            snprintf(err, errlen, "--%s: '%s' is not an integer", o->name, value);
+            vt_error_set(err, VT_EARG, "--%s: '%s' is not an integer", o->name, value);
             return -1;
         }
         if (v < o->min || v > o->max) {
-            snprintf(err, errlen, "--%s: %ld is out of range [%.0f, %.0f]", o->name, v, o->min,
+            vt_error_set(err, VT_EARG, "--%s: %ld is out of range [%.0f, %.0f]", o->name, v, o->min,
                      o->max);
             return -1;
         }
@@ -55,11 +55,11 @@ static int apply(cli_opt *o, const char *value, char *err, size_t errlen) {
     case CLI_OPT_REAL: {
         double v = strtod(value, &end);
         if (end == value || *end || !isfinite(v)) {
-            snprintf(err, errlen, "--%s: '%s' is not a finite number", o->name, value);
+            vt_error_set(err, VT_EARG, "--%s: '%s' is not a finite number", o->name, value);
             return -1;
         }
         if (v < o->min || v > o->max) {
-            snprintf(err, errlen, "--%s: %g is out of range [%g, %g]", o->name, v, o->min,
+            vt_error_set(err, VT_EARG, "--%s: %g is out of range [%g, %g]", o->name, v, o->min,
                      o->max);
             return -1;
         }
@@ -68,7 +68,7 @@ static int apply(cli_opt *o, const char *value, char *err, size_t errlen) {
     }
     case CLI_OPT_STRING:
         if (!*value) {
-            snprintf(err, errlen, "--%s: empty value", o->name);
+            vt_error_set(err, VT_EARG, "--%s: empty value", o->name);
             return -1;
         }
         *(const char **)o->dest = value;
@@ -76,7 +76,7 @@ static int apply(cli_opt *o, const char *value, char *err, size_t errlen) {
     case CLI_OPT_CHOICE: {
         int i = cli_opt_choice_index(o->choices, value);
         if (i < 0) {
-            snprintf(err, errlen, "--%s: '%s' is not one of %s", o->name, value, o->choices);
+            vt_error_set(err, VT_EARG, "--%s: '%s' is not one of %s", o->name, value, o->choices);
             return -1;
         }
         *(int *)o->dest = i;
@@ -84,7 +84,7 @@ static int apply(cli_opt *o, const char *value, char *err, size_t errlen) {
     }
     case CLI_OPT_FLAG:
         if (strcmp(value, "1") != 0 && strcmp(value, "0") != 0) {
-            snprintf(err, errlen, "--%s takes no value (got '%s')", o->name, value);
+            vt_error_set(err, VT_EARG, "--%s takes no value (got '%s')", o->name, value);
             return -1;
         }
         *(int *)o->dest = value[0] == '1';
@@ -93,21 +93,21 @@ static int apply(cli_opt *o, const char *value, char *err, size_t errlen) {
     return -1;
 }
 
-int cli_opts_set(cli_opt *opts, const char *name, const char *value, char *err, size_t errlen) {
+int cli_opts_set(cli_opt *opts, const char *name, const char *value, vt_error *err) {
     cli_opt *o = cli_opts_find(opts, name);
     if (!o) {
-        snprintf(err, errlen, "unknown option --%s", name);
+        vt_error_set(err, VT_EARG, "unknown option --%s", name);
         return -1;
     }
-    return apply(o, value, err, errlen);
+    return apply(o, value, err);
 }
 
-int cli_opts_parse(cli_opt *opts, int argc, char **argv, int first, char *err, size_t errlen) {
+int cli_opts_parse(cli_opt *opts, int argc, char **argv, int first, vt_error *err) {
     for (int i = first; i < argc; i++) {
         const char *arg = argv[i];
         if (!strcmp(arg, "--help") || !strcmp(arg, "-h")) return 1;
         if (strncmp(arg, "--", 2) != 0 || !arg[2]) {
-            snprintf(err, errlen, "unexpected argument '%s' (options start with --)", arg);
+            vt_error_set(err, VT_EARG, "unexpected argument '%s' (options start with --)", arg);
             return -1;
         }
         char name[64];
@@ -118,7 +118,7 @@ int cli_opts_parse(cli_opt *opts, int argc, char **argv, int first, char *err, s
         name[n] = '\0';
         cli_opt *o = cli_opts_find(opts, name);
         if (!o) {
-            snprintf(err, errlen, "unknown option --%s (see --help)", name);
+            vt_error_set(err, VT_EARG, "unknown option --%s (see --help)", name);
             return -1;
         }
         const char *value;
@@ -129,10 +129,10 @@ int cli_opts_parse(cli_opt *opts, int argc, char **argv, int first, char *err, s
         } else if (i + 1 < argc) {
             value = argv[++i];
         } else {
-            snprintf(err, errlen, "--%s needs a value", name);
+            vt_error_set(err, VT_EARG, "--%s needs a value", name);
             return -1;
         }
-        if (apply(o, value, err, errlen) != 0) return -1;
+        if (apply(o, value, err) != 0) return -1;
         o->given = 1;
     }
     return 0;

@@ -5,6 +5,7 @@
 #ifndef CLI_OPTIONS_H
 #define CLI_OPTIONS_H
 
+#include "vtape/error.h"
 #include <stddef.h>
 #include <stdio.h>
 
@@ -32,10 +33,10 @@ typedef struct cli_opt {
 
 /* Parse argv[first..argc). Returns 0 on success, 1 when --help/-h was given, -1 on a
  * bad option or value with a message naming the option in err. */
-int cli_opts_parse(cli_opt *opts, int argc, char **argv, int first, char *err, size_t errlen);
+int cli_opts_parse(cli_opt *opts, int argc, char **argv, int first, vt_error *err);
 /* Apply one value as if "--name=value" had been given (for saved runs). Marks nothing
  * as given. Same return values as cli_opts_parse, without 1. */
-int cli_opts_set(cli_opt *opts, const char *name, const char *value, char *err, size_t errlen);
+int cli_opts_set(cli_opt *opts, const char *name, const char *value, vt_error *err);
 /* Print "usage" and the table, each option with its metavar, help and default. */
 void cli_opts_help(FILE *out, const char *usage, const char *summary, const cli_opt *opts);
 /* Write every option that has a value as "name=value" lines (flags only when set). */

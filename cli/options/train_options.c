@@ -97,46 +97,45 @@ void cli_train_options_resolve(cli_train_options *o) {
                                                                               : VT_BETA_CONSTANT;
 }
 
-int cli_train_options_check(const cli_train_options *o, char *err, size_t errlen) {
+int cli_train_options_check(const cli_train_options *o, vt_error *err) {
     char est[64];
     choice(CLI_CHOICES_ESTIMATOR, o->estimator, est);
     if (!strcmp(est, "iwae")) {
         if (o->beta != 1.0 || o->beta_schedule > VT_BETA_CONSTANT) {
-            snprintf(err, errlen, "--estimator iwae has no KL term to weight: use --beta 1 and "
+            vt_error_set(err, VT_EARG, "--estimator iwae has no KL term to weight: use --beta 1 and "
                                   "--beta-schedule constant (and not --model beta-vae)");
             return -1;
         }
         if (o->free_bits > 0) {
-            snprintf(err, errlen, "--free-bits: the iwae estimator has no KL term to floor");
+            vt_error_set(err, VT_EARG, "--free-bits: the iwae estimator has no KL term to floor");
             return -1;
         }
     }
     if (o->fb_groups > 0 && o->latent % o->fb_groups != 0) {
-        snprintf(err, errlen, "--fb-groups %d does not divide --latent %d", o->fb_groups, o->latent);
+        vt_error_set(err, VT_EARG, "--fb-groups %d does not divide --latent %d", o->fb_groups, o->latent);
         return -1;
     }
     if (o->fb_groups > 1 && (o->posterior != VT_POSTERIOR_DIAG || o->prior != VT_PRIOR_STD_NORMAL)) {
-        snprintf(err, errlen, "--fb-groups %d needs --posterior diag and --prior std_normal",
+        vt_error_set(err, VT_EARG, "--fb-groups %d needs --posterior diag and --prior std_normal",
                  o->fb_groups);
         return -1;
     }
     if (o->lr_min > o->lr) {
-        snprintf(err, errlen, "--lr-min %g is above --lr %g", o->lr_min, o->lr);
+        vt_error_set(err, VT_EARG, "--lr-min %g is above --lr %g", o->lr_min, o->lr);
         return -1;
     }
     return 0;
 }
 
-int cli_train_model_config(const cli_train_options *o, int x_dim, vt_vae_config *cfg, char *err,
-                          size_t errlen) {
-    char msg[256];
+int cli_train_model_config(const cli_train_options *o, int x_dim, vt_vae_config *cfg, vt_error *err) {
+    vt_error msg = {0};
     *cfg = vt_vae_default_config();
-    if (vt_vae_parse_arch(cfg, o->arch, msg, sizeof msg) != 0) {
-        snprintf(err, errlen, "--arch: %s", msg);
+    if (vt_vae_parse_arch(cfg, o->arch, &msg) != 0) {
+        vt_error_set(err, VT_EARG, "--arch: %s", msg.msg);
         return -1;
     }
     if (x_dim > 0 && cfg->x_dim != x_dim) {
-        snprintf(err, errlen, "--arch %s: the input size must be %d, the images' pixel count",
+        vt_error_set(err, VT_EARG, "--arch %s: the input size must be %d, the images' pixel count",
                  o->arch, x_dim);
         return -1;
     }
@@ -163,19 +162,19 @@ vt_elbo_opts cli_train_elbo_opts(const cli_train_options *o) {
     return e;
 }
 
-int cli_train_optim_config(const cli_train_options *o, vt_optim_config *cfg, char *err,
-                          size_t errlen) {
-    char name[64], msg[256];
+int cli_train_optim_config(const cli_train_options *o, vt_optim_config *cfg, vt_error *err) {
+    char name[64];
+    vt_error msg = {0};
     int kind = vt_optim_kind_parse(choice(CLI_CHOICES_OPTIMIZER, o->optimizer, name));
     *cfg = vt_optim_defaults((vt_optim_kind)kind);
     if (o->weight_decay >= 0) cfg->weight_decay = (float)o->weight_decay;
     if (o->momentum > 0 && kind != VT_SGD) {
-        snprintf(err, errlen, "--momentum applies to --optimizer sgd only (got %s)", name);
+        vt_error_set(err, VT_EARG, "--momentum applies to --optimizer sgd only (got %s)", name);
         return -1;
     }
     cfg->momentum = (float)o->momentum;
-    if (vt_optim_config_check(cfg, msg, sizeof msg) != 0) {
-        snprintf(err, errlen, "--optimizer %s: %s", name, msg);
+    if (vt_optim_config_check(cfg, &msg) != 0) {
+        vt_error_set(err, VT_EARG, "--optimizer %s: %s", name, msg.msg);
         return -1;
     }
     return 0;
@@ -184,30 +183,30 @@ int cli_train_optim_config(const cli_train_options *o, vt_optim_config *cfg, cha
 static long at_least_1(double v) { return v < 1 ? 1 : (long)(v + 0.5); }
 
 int cli_train_lr_schedule(const cli_train_options *o, long steps_per_epoch, vt_lr_schedule *s,
-                         char *err, size_t errlen) {
-    char msg[256];
+                         vt_error *err) {
+    vt_error msg = {0};
     *s = (vt_lr_schedule){.kind = (vt_lr_kind)o->lr_schedule, .lr = (float)o->lr,
                           .step_size = at_least_1(o->lr_step_epochs * (double)steps_per_epoch),
                           .gamma = (float)o->lr_gamma,
                           .decay_steps = at_least_1((double)o->epochs * (double)steps_per_epoch),
                           .lr_min = (float)o->lr_min};
-    if (vt_lr_schedule_check(s, msg, sizeof msg) != 0) {
-        snprintf(err, errlen, "--lr-schedule: %s", msg);
+    if (vt_lr_schedule_check(s, &msg) != 0) {
+        vt_error_set(err, VT_EARG, "--lr-schedule: %s", msg.msg);
         return -1;
     }
     return 0;
 }
 
 int cli_train_beta_schedule(const cli_train_options *o, long steps_per_epoch,
-                           vt_beta_schedule *s, char *err, size_t errlen) {
-    char msg[256];
+                           vt_beta_schedule *s, vt_error *err) {
+    vt_error msg = {0};
     long total = (long)o->epochs * steps_per_epoch;
     *s = (vt_beta_schedule){.kind = (vt_beta_kind)o->beta_schedule, .beta = (float)o->beta,
                             .warmup_steps = (long)(o->warmup_epochs * (double)steps_per_epoch + 0.5),
                             .total_steps = total < o->cycles ? o->cycles : total,
                             .cycles = o->cycles, .ramp = 0.5f};
-    if (vt_beta_schedule_check(s, msg, sizeof msg) != 0) {
-        snprintf(err, errlen, "--beta-schedule: %s", msg);
+    if (vt_beta_schedule_check(s, &msg) != 0) {
+        vt_error_set(err, VT_EARG, "--beta-schedule: %s", msg.msg);
         return -1;
     }
     return 0;
@@ -218,12 +217,12 @@ vt_binarize cli_train_binarize(const cli_train_options *o) {
     return modes[o->binarize];
 }
 
-int cli_run_file_write(const char *path, const cli_opt *table, char *err, size_t errlen) {
+int cli_run_file_write(const char *path, const cli_opt *table, vt_error *err) {
     char tmp[4200];
     snprintf(tmp, sizeof tmp, "%s.tmp", path);
     FILE *f = fopen(tmp, "w");
     if (!f) {
-        snprintf(err, errlen, "%s: cannot create: %s", tmp, strerror(errno));
+        vt_error_set(err, VT_EIO, "%s: cannot create: %s", tmp, strerror(errno));
         return -1;
     }
     fprintf(f, "# vtape train options of this run (read by --resume, eval and sample)\n");
@@ -234,18 +233,18 @@ int cli_run_file_write(const char *path, const cli_opt *table, char *err, size_t
     }
     int bad = ferror(f) | fclose(f);
     if (bad || rename(tmp, path) != 0) {
-        snprintf(err, errlen, "%s: cannot write: %s", path, strerror(errno));
+        vt_error_set(err, VT_EIO, "%s: cannot write: %s", path, strerror(errno));
         remove(tmp);
         return -1;
     }
     return 0;
 }
 
-int cli_run_file_read(const char *path, cli_opt *table, char **buf, char *err, size_t errlen) {
+int cli_run_file_read(const char *path, cli_opt *table, char **buf, vt_error *err) {
     *buf = NULL;
     FILE *f = fopen(path, "r");
     if (!f) {
-        snprintf(err, errlen, "%s: cannot open: %s", path, strerror(errno));
+        vt_error_set(err, VT_EIO, "%s: cannot open: %s", path, strerror(errno));
         return -1;
     }
     /* The whole file stays in *buf: string options point into it. */
@@ -254,14 +253,14 @@ int cli_run_file_read(const char *path, cli_opt *table, char **buf, char *err, s
     for (int c; (c = fgetc(f)) != EOF;) {
         if (n + 2 > cap) {
             char *t = realloc(text, cap = cap ? 2 * cap : 4096);
-            if (!t) { free(text); fclose(f); snprintf(err, errlen, "%s: out of memory", path); return -1; }
+            if (!t) { free(text); fclose(f); vt_error_set(err, VT_ENOMEM, "%s: out of memory", path); return -1; }
             text = t;
         }
         text[n++] = (char)c;
     }
     fclose(f);
     if (!text) {
-        snprintf(err, errlen, "%s: empty file", path);
+        vt_error_set(err, VT_EARG, "%s: empty file", path);
         return -1;
     }
     text[n] = '\0';
@@ -273,14 +272,14 @@ int cli_run_file_read(const char *path, cli_opt *table, char **buf, char *err, s
         if (next) *next++ = '\0';
         if (line[0] == '#' || !line[0]) continue;
         char *eq = strchr(line, '=');
-        char msg[256];
+        vt_error msg = {0};
         if (!eq) {
-            snprintf(err, errlen, "%s: line %d: expected name=value", path, line_no);
+            vt_error_set(err, VT_EARG, "%s: line %d: expected name=value", path, line_no);
             return -1;
         }
         *eq = '\0';
-        if (cli_opts_set(table, line, eq + 1, msg, sizeof msg) != 0) {
-            snprintf(err, errlen, "%s: %s", path, msg);
+        if (cli_opts_set(table, line, eq + 1, &msg) != 0) {
+            vt_error_set(err, VT_EARG, "%s: %s", path, msg.msg);
             return -1;
         }
     }

@@ -56,26 +56,24 @@ void cli_train_cli_init(cli_train_cli *cli);
 void cli_train_help(FILE *out, cli_train_cli *cli);
 
 /* Checks between options (e.g. a β schedule with the IWAE estimator). */
-int cli_train_options_check(const cli_train_options *o, char *err, size_t errlen);
+int cli_train_options_check(const cli_train_options *o, vt_error *err);
 /* Resolve "automatic" choices (the β schedule of beta-vae). */
 void cli_train_options_resolve(cli_train_options *o);
 
 /* Library configurations from the options. steps_per_epoch sizes the schedules. */
-int cli_train_model_config(const cli_train_options *o, int x_dim, vt_vae_config *cfg, char *err,
-                          size_t errlen);
+int cli_train_model_config(const cli_train_options *o, int x_dim, vt_vae_config *cfg, vt_error *err);
 vt_elbo_opts cli_train_elbo_opts(const cli_train_options *o);
-int cli_train_optim_config(const cli_train_options *o, vt_optim_config *cfg, char *err,
-                          size_t errlen);
+int cli_train_optim_config(const cli_train_options *o, vt_optim_config *cfg, vt_error *err);
 int cli_train_lr_schedule(const cli_train_options *o, long steps_per_epoch, vt_lr_schedule *s,
-                         char *err, size_t errlen);
+                         vt_error *err);
 int cli_train_beta_schedule(const cli_train_options *o, long steps_per_epoch,
-                           vt_beta_schedule *s, char *err, size_t errlen);
+                           vt_beta_schedule *s, vt_error *err);
 vt_binarize cli_train_binarize(const cli_train_options *o);
 
 /* The run file: every option as "name=value" lines, so --resume, eval and sample know
  * how a run was trained. cli_run_file_read applies a file onto the table; `buf` keeps
  * the strings the options point into and is freed by the caller. */
-int cli_run_file_write(const char *path, const cli_opt *table, char *err, size_t errlen);
-int cli_run_file_read(const char *path, cli_opt *table, char **buf, char *err, size_t errlen);
+int cli_run_file_write(const char *path, const cli_opt *table, vt_error *err);
+int cli_run_file_read(const char *path, cli_opt *table, char **buf, vt_error *err);
 
 #endif

@@ -21,10 +21,10 @@ static void num(FILE *f, const char *key, double v, int last) {
     else fprintf(f, "  \"%s\": null%s\n", key, last ? "" : ",");
 }
 
-int cli_final_report_write(const char *path, const cli_final_report *r, char *err, size_t errlen) {
+int cli_final_report_write(const char *path, const cli_final_report *r, vt_error *err) {
     FILE *f = fopen(path, "w");
     if (!f) {
-        snprintf(err, errlen, "%s: cannot create: %s", path, strerror(errno));
+        vt_error_set(err, VT_EIO, "%s: cannot create: %s", path, strerror(errno));
         return -1;
     }
     fprintf(f, "{\n  \"model\": \"%s\",\n", r->model);
@@ -51,7 +51,7 @@ int cli_final_report_write(const char *path, const cli_final_report *r, char *er
     int bad = ferror(f);
     bad |= fclose(f);
     if (bad) {
-        snprintf(err, errlen, "%s: write failed: %s", path, strerror(errno));
+        vt_error_set(err, VT_EIO, "%s: write failed: %s", path, strerror(errno));
         return -1;
     }
     return 0;

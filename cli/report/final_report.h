@@ -2,6 +2,7 @@
 #ifndef CLI_FINAL_REPORT_H
 #define CLI_FINAL_REPORT_H
 
+#include "vtape/error.h"
 #include <stddef.h>
 #include <stdio.h>
 #include "cli/driver/evaluate.h"
@@ -21,6 +22,6 @@ typedef struct cli_final_report {
 } cli_final_report;
 
 void cli_final_report_print(FILE *out, const cli_final_report *r);
-int cli_final_report_write(const char *path, const cli_final_report *r, char *err, size_t errlen);
+int cli_final_report_write(const char *path, const cli_final_report *r, vt_error *err);
 
 #endif

@@ -13,46 +13,45 @@ static void put_row(FILE *f, const cli_metrics_row *r) {
             r->beta, r->lr, r->images_per_s, r->epoch_seconds);
 }
 
-static int finish(FILE *f, const char *path, char *err, size_t errlen) {
+static int finish(FILE *f, const char *path, vt_error *err) {
     int bad = ferror(f);
     bad |= fclose(f);
-    if (bad) snprintf(err, errlen, "%s: write failed: %s", path, strerror(errno));
+    if (bad) vt_error_set(err, VT_EIO, "%s: write failed: %s", path, strerror(errno));
     return bad ? -1 : 0;
 }
 
-int cli_metrics_write(const char *path, const cli_metrics_row *rows, int n, char *err,
-                     size_t errlen) {
+int cli_metrics_write(const char *path, const cli_metrics_row *rows, int n, vt_error *err) {
     FILE *f = fopen(path, "w");
     if (!f) {
-        snprintf(err, errlen, "%s: cannot create: %s", path, strerror(errno));
+        vt_error_set(err, VT_EIO, "%s: cannot create: %s", path, strerror(errno));
         return -1;
     }
     fprintf(f, "%s\n", CLI_METRICS_HEADER);
     for (int i = 0; i < n; i++) put_row(f, &rows[i]);
-    return finish(f, path, err, errlen);
+    return finish(f, path, err);
 }
 
-int cli_metrics_append(const char *path, const cli_metrics_row *row, char *err, size_t errlen) {
+int cli_metrics_append(const char *path, const cli_metrics_row *row, vt_error *err) {
     FILE *f = fopen(path, "a");
     if (!f) {
-        snprintf(err, errlen, "%s: cannot open for appending: %s", path, strerror(errno));
+        vt_error_set(err, VT_EIO, "%s: cannot open for appending: %s", path, strerror(errno));
         return -1;
     }
     put_row(f, row);
-    return finish(f, path, err, errlen);
+    return finish(f, path, err);
 }
 
-int cli_metrics_read(const char *path, cli_metrics_row **rows, int *n, char *err, size_t errlen) {
+int cli_metrics_read(const char *path, cli_metrics_row **rows, int *n, vt_error *err) {
     *rows = NULL;
     *n = 0;
     FILE *f = fopen(path, "r");
     if (!f) {
-        snprintf(err, errlen, "%s: cannot open: %s", path, strerror(errno));
+        vt_error_set(err, VT_EIO, "%s: cannot open: %s", path, strerror(errno));
         return -1;
     }
     char line[1024];
     if (!fgets(line, sizeof line, f) || strncmp(line, CLI_METRICS_HEADER, strlen(CLI_METRICS_HEADER))) {
-        snprintf(err, errlen, "%s: line 1: expected the header '%s'", path, CLI_METRICS_HEADER);
+        vt_error_set(err, VT_EARG, "%s: line 1: expected the header '%s'", path, CLI_METRICS_HEADER);
         fclose(f);
         return -1;
     }
@@ -66,14 +65,14 @@ int cli_metrics_read(const char *path, cli_metrics_row **rows, int *n, char *err
                          &r.test_rec, &r.test_kl, &r.beta, &r.lr, &r.images_per_s,
                          &r.epoch_seconds, &used);
         if (got != 12 || (line[used] != '\n' && line[used] != '\0')) {
-            snprintf(err, errlen, "%s: line %d: expected 12 comma-separated numbers", path, line_no);
+            vt_error_set(err, VT_EARG, "%s: line %d: expected 12 comma-separated numbers", path, line_no);
             rc = -1;
             break;
         }
         if (*n == cap) {
             cli_metrics_row *p = realloc(*rows, (size_t)(cap = cap ? 2 * cap : 64) * sizeof *p);
             if (!p) {
-                snprintf(err, errlen, "%s: out of memory", path);
+                vt_error_set(err, VT_ENOMEM, "%s: out of memory", path);
                 rc = -1;
                 break;
             }

@@ -3,6 +3,7 @@
 #ifndef CLI_METRICS_H
 #define CLI_METRICS_H
 
+#include "vtape/error.h"
 #include <stddef.h>
 
 #define CLI_METRICS_HEADER                                                                  \
@@ -19,10 +20,9 @@ typedef struct cli_metrics_row {
 } cli_metrics_row;
 
 /* Replace the file with the header and these rows (n may be 0). */
-int cli_metrics_write(const char *path, const cli_metrics_row *rows, int n, char *err,
-                     size_t errlen);
-int cli_metrics_append(const char *path, const cli_metrics_row *row, char *err, size_t errlen);
+int cli_metrics_write(const char *path, const cli_metrics_row *rows, int n, vt_error *err);
+int cli_metrics_append(const char *path, const cli_metrics_row *row, vt_error *err);
 /* All rows of a file written by cli_metrics_write/append; *rows is malloc'd. */
-int cli_metrics_read(const char *path, cli_metrics_row **rows, int *n, char *err, size_t errlen);
+int cli_metrics_read(const char *path, cli_metrics_row **rows, int *n, vt_error *err);
 
 #endif

@@ -26,15 +26,13 @@ typedef struct vt_train_state {
 
 /* opt may be NULL (no optimizer state saved). 0, or −1 with a message. */
 int vt_checkpoint_save(const char *path, const char *config, vt_store *store,
-                       const vt_optim *opt, const vt_train_state *state, char *err,
-                       size_t errlen);
+                       const vt_optim *opt, const vt_train_state *state, vt_error *err);
 /* The configuration text, to build the model before loading into it. */
-int vt_checkpoint_read_config(const char *path, char *config, size_t len, char *err,
-                              size_t errlen);
+int vt_checkpoint_read_config(const char *path, char *config, size_t len, vt_error *err);
 /* Restore into a store built from that configuration; opt and state may be NULL.
  * A file saved without optimizer state leaves opt as it is. */
 int vt_checkpoint_load(const char *path, vt_store *store, vt_optim *opt,
-                       vt_train_state *state, char *err, size_t errlen);
+                       vt_train_state *state, vt_error *err);
 
 #ifdef __cplusplus
 }

@@ -10,6 +10,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "vtape/error.h"
+
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -99,9 +101,10 @@ const char *vt_shape_str(const vt_tensor *t, char *buf);
 vt_store *vt_store_new(void);
 void vt_store_free(vt_store *s);
 /* A named persistent parameter (values zero). Its value, gradient and optimizer
- * moments each sit in one contiguous block of the store. Returns NULL on a duplicate
- * name or bad shape (see vt_store_error). */
-vt_tensor *vt_store_param(vt_store *s, const char *name, int ndim, const int *shape);
+ * moments each sit in one contiguous block of the store. Returns NULL with err filled
+ * (err may be NULL) on a duplicate name, a bad shape or no memory. */
+vt_tensor *vt_store_param(vt_store *s, const char *name, int ndim, const int *shape,
+                          vt_error *err);
 vt_tensor *vt_store_find(const vt_store *s, const char *name);
 int vt_store_count(const vt_store *s);
 vt_tensor *vt_store_get(const vt_store *s, int i);
@@ -111,7 +114,6 @@ float *vt_store_grads(vt_store *s);       /* all gradients, contiguous */
 /* n_slots extra contiguous blocks of numel floats (optimizer moments), zeroed on first use. */
 float *vt_store_slot(vt_store *s, int slot);
 void vt_store_zero_grad(vt_store *s);
-const char *vt_store_error(const vt_store *s);
 
 /* ---- the tape ----
  * A node is {backward, out, in[], aux}. An op computes out, then records a node if

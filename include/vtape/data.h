@@ -1,6 +1,6 @@
 /* vtape data: IDX files (MNIST / Fashion-MNIST format), datasets, mini-batches.
  *
- *   vt_data_err err;
+ *   vt_error err;
  *   vt_dataset train, test;
  *   if (vt_dataset_load_fashion(&train, &test, VT_FASHION_DIR, &err) != 0)
  *       fprintf(stderr, "%s\n", err.msg);
@@ -14,8 +14,8 @@
  *       while ((rows = vt_batcher_next(b, x, y)) > 0) { ... }
  *   }
  *
- * Nothing here aborts or exits: every failure returns a negative VT_DATA_E* code and
- * fills a vt_data_err with a message naming the file, the byte offset and what was
+ * Nothing here aborts or exits: every failure returns a negative VT_E* code and
+ * fills a vt_error with a message naming the file, the byte offset and what was
  * expected, e.g. "t10k-images-idx3-ubyte.gz: truncated at offset 16: expected 7840000
  * bytes of image data, got 1200". Offsets count bytes of the uncompressed stream.
  * This module does not depend on vtape's tensors. */
@@ -24,6 +24,8 @@
 
 #include <stddef.h>
 #include <stdint.h>
+
+#include "vtape/error.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -34,22 +36,6 @@ extern "C" {
 #define VT_IDX_MAX_DIMS 4
 #define VT_IDX_MAX_BYTES ((size_t)1 << 31) /* larger IDX payloads are refused */
 
-enum {
-    VT_DATA_OK        = 0,
-    VT_DATA_EIO       = -1, /* cannot open or read the file (or gzip stream error) */
-    VT_DATA_EFORMAT   = -2, /* bad magic, unsupported type, wrong dims, trailing bytes */
-    VT_DATA_ETRUNC    = -3, /* file ends early */
-    VT_DATA_ETOOBIG   = -4, /* dims multiply to more than VT_IDX_MAX_BYTES */
-    VT_DATA_EMISMATCH = -5, /* label count differs from image count */
-    VT_DATA_ELABEL    = -6, /* label value >= VT_DATA_CLASSES */
-    VT_DATA_ENOMEM    = -7,
-    VT_DATA_EARG      = -8, /* invalid argument (NULL pointer, zero batch size...) */
-};
-
-typedef struct vt_data_err {
-    int code;       /* one of VT_DATA_E*, VT_DATA_OK when nothing failed */
-    char msg[512];
-} vt_data_err;
 
 /* ---- IDX files: magic 00 00 <type> <ndim>, ndim big-endian uint32 dims, data ----
  * Plain or gzip (detected by the magic bytes 1f 8b, not by the file name). Only type
@@ -65,7 +51,7 @@ typedef struct vt_idx {
 /* Read a whole IDX file. want_ndim > 0 requires exactly that many dims; `what` names
  * the contents in messages ("image data"; NULL: "data"). On error *out is zeroed. */
 int vt_idx_read(vt_idx *out, const char *path, int want_ndim, const char *what,
-                vt_data_err *err);
+                vt_error *err);
 void vt_idx_free(vt_idx *idx);
 
 /* ---- datasets ---- */
@@ -79,11 +65,11 @@ typedef struct vt_dataset {
 
 /* labels_path may be NULL (images only). On error *ds is zeroed and err filled. */
 int vt_dataset_load(vt_dataset *ds, const char *images_path, const char *labels_path,
-                    vt_data_err *err);
+                    vt_error *err);
 /* The four standard Fashion-MNIST files in dir (VT_FASHION_DIR when NULL):
  * {train,t10k}-{images-idx3,labels-idx1}-ubyte.gz. On error both are zeroed. */
 int vt_dataset_load_fashion(vt_dataset *train, vt_dataset *test, const char *dir,
-                            vt_data_err *err);
+                            vt_error *err);
 void vt_dataset_free(vt_dataset *ds);      /* safe on a zeroed dataset */
 /* Keep only the first n examples (quick runs); no-op when n >= ds->n. */
 void vt_dataset_truncate(vt_dataset *ds, size_t n);
@@ -112,7 +98,7 @@ typedef struct vt_batcher vt_batcher;
 /* All memory is allocated here; vt_batcher_next never allocates. The dataset must
  * outlive the batcher. Starts at epoch 0. Returns NULL (err filled) on failure. */
 vt_batcher *vt_batcher_new(const vt_dataset *ds, const vt_batcher_opts *opts,
-                           vt_data_err *err);
+                           vt_error *err);
 void vt_batcher_free(vt_batcher *b);
 /* Rewind and reorder for this epoch: the order depends only on (seed, epoch). */
 void vt_batcher_start_epoch(vt_batcher *b, uint64_t epoch);

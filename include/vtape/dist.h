@@ -31,8 +31,18 @@ struct vt_dist {
 
 vt_dist *vt_dist_new(vt_ctx *ctx, const vt_dist_ops *ops, int rows, int dim);
 
+/* A constructor that fails sets the context's error and returns the context's poison
+ * dist, never NULL: like a poison tensor, it passes through the calls below, which
+ * return poison tensors. Call the vtable through these, not d->ops directly. */
+vt_tensor *vt_dist_rsample(vt_ctx *ctx, vt_dist *d, int k);
+vt_tensor *vt_dist_log_prob(vt_ctx *ctx, vt_dist *d, vt_tensor *x);
+vt_dist *vt_dist_poison(vt_ctx *ctx);
+int vt_dist_ok(vt_ctx *ctx, const char *op, const vt_dist *d);   /* 0 for NULL or poison */
+
 /* Built-in families (parameters are tensors on the tape). */
-vt_dist *vt_normal(vt_ctx *ctx, vt_tensor *mu, vt_tensor *logsig);     /* diagonal */
+/* Diagonal Normal: mu R x D, logsig R x D, or 1 x D (any row count dividing R) for a
+ * shared noise level, e.g. a Gaussian likelihood with a learned or fixed σ. */
+vt_dist *vt_normal(vt_ctx *ctx, vt_tensor *mu, vt_tensor *logsig);
 vt_dist *vt_std_normal(vt_ctx *ctx, int rows, int dim);
 /* Full covariance: Σ = L Lᵀ, L = mask ⊙ reshape(lprime, Z, Z) + diag(exp(logsig)).
  * log_prob is exact for its own samples (it reuses their noise). */
@@ -42,11 +52,9 @@ vt_dist *vt_fullcov_normal(vt_ctx *ctx, vt_tensor *mu, vt_tensor *logsig, vt_ten
  * (gradients reach the picked means and log σ). */
 vt_dist *vt_mog(vt_ctx *ctx, int rows, vt_tensor *logits, vt_tensor *means, vt_tensor *logsigs);
 vt_dist *vt_bernoulli_logits(vt_ctx *ctx, vt_tensor *logits);   /* rsample: hard 0/1 */
-/* Gaussian likelihood: mean R x D, logsig 1 x D (learned parameter or constant). */
-vt_dist *vt_gaussian(vt_ctx *ctx, vt_tensor *mean, vt_tensor *logsig);
 
 extern const vt_dist_ops vt_normal_ops, vt_std_normal_ops, vt_fullcov_normal_ops, vt_mog_ops,
-    vt_bernoulli_ops, vt_gaussian_ops;
+    vt_bernoulli_ops;
 
 /* KL(q ‖ p) per row of q (rows x 1): a registered closed form when one exists for
  * (q->ops, p->ops), else a one-sample Monte-Carlo estimate log q(z) − log p(z). */

@@ -52,9 +52,10 @@ int vt_elbo(vt_ctx *ctx, const vt_latent_model *m, vt_tensor *x, vt_tensor *c,
  * datapoint, with L = `samples` (thousands are fine): decoded in chunks of at most
  * `chunk_rows` rows (0 → 50000), combined with a running log-sum-exp in double, so
  * memory stays bounded. x: n x d (and c: n x dc or NULL) in caller memory. ctx is used
- * as scratch and reset. Returns 0, or −1 with ctx's error kept in `err`. */
+ * as scratch and reset between chunks. Returns 0, or −1 with ctx's error set (and kept
+ * until the next reset). (models/log_px.c) */
 int vt_log_px(vt_ctx *ctx, const vt_latent_model *m, const float *x, const float *c, int n,
-              int d, int dc, int samples, int chunk_rows, double *out, char *err, size_t errlen);
+              int d, int dc, int samples, int chunk_rows, double *out);
 
 #ifdef __cplusplus
 }

@@ -82,11 +82,6 @@ vt_tensor *vt_kl_normal_normal_rows(vt_ctx *, vt_tensor *mu1, vt_tensor *logsig1
 vt_tensor *vt_mog_logprob_rows(vt_ctx *, vt_tensor *z, vt_tensor *logits,
                                vt_tensor *means, vt_tensor *logsigs);
 
-/* ---- layers as ops ---- */
-/* (x w1 + b1) ⊙ sigmoid(x w2 + b2) */
-vt_tensor *vt_gated_linear(vt_ctx *, vt_tensor *x, vt_tensor *w1, vt_tensor *b1,
-                           vt_tensor *w2, vt_tensor *b2);
-
 #ifdef __cplusplus
 }
 #endif

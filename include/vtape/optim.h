@@ -12,7 +12,7 @@
  *         ... forward, vt_backward ...
  *         float norm = vt_clip_grad_norm(store, 5.0f);
  *         if (!isfinite(norm)) { ... report, skip ... }
- *         else vt_optim_step(opt, vt_lr_at(&sched, step));
+ *         else vt_optim_step(opt, vt_lr_at(&sched, step), &err);
  *         vt_store_zero_grad(store);
  *     }
  *
@@ -47,17 +47,15 @@ typedef struct vt_optim vt_optim;
 /* PyTorch's defaults: Adam(W) betas (0.9, 0.999), eps 1e-8; AdamW weight decay 0.01. */
 vt_optim_config vt_optim_defaults(vt_optim_kind kind);
 /* 0 when cfg is valid, else -1 with a message in err (err may be NULL). */
-int vt_optim_config_check(const vt_optim_config *cfg, char *err, size_t err_len);
+int vt_optim_config_check(const vt_optim_config *cfg, vt_error *err);
 /* An optimizer over every parameter of `store` (which must outlive it). Parameters
  * added to the store later are included too. NULL on a bad config, message in err. */
-vt_optim *vt_optim_new(vt_store *store, const vt_optim_config *cfg, char *err,
-                       size_t err_len);
+vt_optim *vt_optim_new(vt_store *store, const vt_optim_config *cfg, vt_error *err);
 void vt_optim_free(vt_optim *opt);
 /* One update with learning rate lr (finite, >= 0) from the store's gradients.
  * Advances the step count first, so the first step uses t = 1 for Adam's bias
- * correction. Returns 0, or -1 with vt_optim_error() set and nothing changed. */
-int vt_optim_step(vt_optim *opt, float lr);
-const char *vt_optim_error(const vt_optim *opt);   /* NULL when all is well */
+ * correction. Returns 0, or a negative VT_E* code with err filled and nothing changed. */
+int vt_optim_step(vt_optim *opt, float lr, vt_error *err);
 const vt_optim_config *vt_optim_get_config(const vt_optim *opt);
 
 /* State for checkpoints: the step count t and the store slots holding moments
@@ -67,7 +65,7 @@ const vt_optim_config *vt_optim_get_config(const vt_optim *opt);
 #define VT_OPTIM_MAX_SLOTS 2
 int vt_optim_state_slots(const vt_optim *opt, int slots[VT_OPTIM_MAX_SLOTS]);
 long vt_optim_get_step(const vt_optim *opt);
-int vt_optim_set_step(vt_optim *opt, long t);      /* t >= 0; returns 0 or -1 */
+int vt_optim_set_step(vt_optim *opt, long t, vt_error *err);   /* t >= 0 */
 
 /* "sgd", "adam", "adamw" (any case) -> kind, or -1 when unknown. */
 int vt_optim_kind_parse(const char *name);
@@ -103,7 +101,7 @@ typedef struct vt_lr_schedule {
     float lr_min;        /* cosine: final rate, in [0, lr] */
 } vt_lr_schedule;
 
-int vt_lr_schedule_check(const vt_lr_schedule *s, char *err, size_t err_len);
+int vt_lr_schedule_check(const vt_lr_schedule *s, vt_error *err);
 /* The rate for `step` (negative counts as 0); NaN for an invalid schedule, which
  * vt_optim_step then rejects. */
 float vt_lr_at(const vt_lr_schedule *s, long step);
@@ -128,7 +126,7 @@ typedef struct vt_beta_schedule {
     float ramp;          /* cyclical: R in (0, 1], rising fraction of each cycle */
 } vt_beta_schedule;
 
-int vt_beta_schedule_check(const vt_beta_schedule *s, char *err, size_t err_len);
+int vt_beta_schedule_check(const vt_beta_schedule *s, vt_error *err);
 float vt_beta_at(const vt_beta_schedule *s, long step);   /* NaN when invalid */
 /* "constant", "linear", "cyclical" -> kind, or -1. */
 int vt_beta_kind_parse(const char *name);

@@ -36,10 +36,10 @@ typedef struct vt_vae_config {
 /* 784-512-256, latent 32, relu, diagonal posterior, N(0, I) prior, Bernoulli decoder. */
 vt_vae_config vt_vae_default_config(void);
 /* "784-512-256" → x_dim and hidden sizes. 0 ok, −1 with a message. */
-int vt_vae_parse_arch(vt_vae_config *cfg, const char *arch, char *err, size_t errlen);
+int vt_vae_parse_arch(vt_vae_config *cfg, const char *arch, vt_error *err);
 /* One-line "key=value ..." form, kept in checkpoints; parse checks every field. */
 int vt_vae_config_format(const vt_vae_config *cfg, char *buf, size_t len);
-int vt_vae_config_parse(vt_vae_config *cfg, const char *text, char *err, size_t errlen);
+int vt_vae_config_parse(vt_vae_config *cfg, const char *text, vt_error *err);
 
 typedef struct vt_vae {
     vt_vae_config cfg;
@@ -52,7 +52,7 @@ typedef struct vt_vae {
     vt_latent_model model;
 } vt_vae;
 
-int vt_vae_init(vt_vae *v, const vt_vae_config *cfg, char *err, size_t errlen);
+int vt_vae_init(vt_vae *v, const vt_vae_config *cfg, vt_error *err);
 void vt_vae_free(vt_vae *v);
 
 /* The ELBO of a batch x (R x D; c: R x C one-hot or NULL), recorded on the tape. */
@@ -68,7 +68,7 @@ vt_tensor *vt_vae_reconstruct(vt_ctx *ctx, vt_vae *v, vt_tensor *x, vt_tensor *c
 vt_tensor *vt_vae_encode_mean(vt_ctx *ctx, vt_vae *v, vt_tensor *x, vt_tensor *c);
 
 /* ---- CVAE (models/cvae.c) ---- */
-int vt_cvae_init(vt_vae *v, const vt_vae_config *cfg, int n_classes, char *err, size_t errlen);
+int vt_cvae_init(vt_vae *v, const vt_vae_config *cfg, int n_classes, vt_error *err);
 /* labels → R x C one-hot */
 vt_tensor *vt_one_hot_tensor(vt_ctx *ctx, const uint8_t *labels, int n, int n_classes);
 /* n samples conditioned on one class. */

@@ -37,6 +37,7 @@
 #include <string.h>
 
 #include "vtape/ops.h"
+#include "vtape/layers.h"
 
 const double RC_RTOL = 3e-5;
 const double RC_ATOL = 1e-6;

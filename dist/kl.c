@@ -1,26 +1,6 @@
-/* KL(q ‖ p): closed forms looked up by the pair of families, Monte Carlo otherwise. */
-#include "vtape/dist.h"
-#include "vtape/ops.h"
-
-static vt_tensor *kl_normal_std(vt_ctx *ctx, vt_dist *q, vt_dist *p) {
-    return vt_kl_normal_std_rows(ctx, q->p[0], q->p[1]);
-}
-
-static vt_tensor *kl_normal_normal(vt_ctx *ctx, vt_dist *q, vt_dist *p) {
-    return vt_kl_normal_normal_rows(ctx, q->p[0], q->p[1], p->p[0], p->p[1]);
-}
-
-/* KL(N(mu, LLᵀ) ‖ N(0, I)) = ½(tr LLᵀ + muᵀmu − Z) − log|L|
- *                          = KL of the diagonal part + ½ Σ_{j<i} L_ij². */
-static vt_tensor *kl_fullcov_std(vt_ctx *ctx, vt_dist *q, vt_dist *p) {
-    int Z = q->dim;
-    vt_tensor *mask = vt_zeros(ctx, 2, (int[]){1, Z * Z});
-    if (mask->flags & VT_POISON) return mask;
-    for (int i = 0; i < Z; i++)
-        for (int j = 0; j < i; j++) mask->data[i * Z + j] = 1.0f;
-    vt_tensor *off = vt_sum_rows(ctx, vt_square(ctx, vt_mul(ctx, q->p[2], mask)));
-    return vt_axpby(ctx, 1.0f, vt_kl_normal_std_rows(ctx, q->p[0], q->p[1]), 0.5f, off);
-}
+/* KL(q ‖ p): closed forms looked up by the pair of families, Monte Carlo otherwise.
+ * The closed forms live with their family (normal_kl.c, fullcov_normal.c). */
+#include "dist/internal.h"
 
 typedef struct { const vt_dist_ops *q, *p; vt_kl_fn fn; } kl_rule;
 #define MAX_USER_RULES 32
@@ -32,9 +12,9 @@ static vt_kl_fn find_rule(const vt_dist *q, const vt_dist *p) {
     for (int i = n_user_rules - 1; i >= 0; i--)
         if (user_rules[i].q == q->ops && user_rules[i].p == p->ops) return user_rules[i].fn;
     static const kl_rule builtin[] = {
-        {&vt_normal_ops, &vt_std_normal_ops, kl_normal_std},
-        {&vt_normal_ops, &vt_normal_ops, kl_normal_normal},
-        {&vt_fullcov_normal_ops, &vt_std_normal_ops, kl_fullcov_std},
+        {&vt_normal_ops, &vt_std_normal_ops, vt_kl_rule_normal_std},
+        {&vt_normal_ops, &vt_normal_ops, vt_kl_rule_normal_normal},
+        {&vt_fullcov_normal_ops, &vt_std_normal_ops, vt_kl_fullcov_std},
     };
     for (size_t i = 0; i < sizeof builtin / sizeof builtin[0]; i++)
         if (builtin[i].q == q->ops && builtin[i].p == p->ops) return builtin[i].fn;

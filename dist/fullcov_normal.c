@@ -1,47 +1,9 @@
-/* Sampling through noise: the noise eps is a constant input, so gradients reach the
- * distribution's parameters (the reparameterization trick).
- * Multi-sample: eps may have K·R rows for R rows of parameters; sample row i uses
- * parameter row i mod R (samples are the outer index, as vt_repeat_rows). */
-#include "ops/op_util.h"
+/* The full-covariance Normal N(mu, L Lᵀ), L = mask ⊙ reshape(lprime, Z, Z) +
+ * diag(exp(logsig)): the reparameterized sample, log q of its own sample, its dist,
+ * and its closed-form KL to N(0, I). */
+#include "dist/internal.h"
 #include <math.h>
 
-static int fits_samples(const vt_tensor *p, const vt_tensor *eps) {
-    return vt_cols(p) == vt_cols(eps) && vt_rows(eps) % vt_rows(p) == 0;
-}
-
-/* ---- z = mu + exp(logsig) ⊙ eps ---- */
-static void reparam_diag_backward(vt_ctx *ctx, vt_node *node) {
-    vt_tensor *mu = node->in[0], *ls = node->in[1], *eps = node->in[2], *z = node->out;
-    float *gmu = vt_grad(ctx, mu), *gls = vt_grad(ctx, ls);
-    size_t n = vt_numel(z), np = vt_numel(mu);
-    for (size_t i = 0; i < n; i++) {
-        size_t p = i % np;
-        float g = z->grad[i];
-        if (gmu) gmu[p] += g;
-        if (gls) gls[p] += g * expf(ls->data[p]) * eps->data[i];
-    }
-}
-
-vt_tensor *vt_reparam_diag(vt_ctx *ctx, vt_tensor *mu, vt_tensor *logsig, vt_tensor *eps) {
-    const char *op = "vt_reparam_diag";
-    vt_tensor *in[3] = {mu, logsig, eps};
-    if (!vt_check_all(ctx, op, 3, in)) return vt_poison(ctx, op);
-    if (vt_numel(mu) != vt_numel(logsig) || vt_cols(mu) != vt_cols(logsig) ||
-        !fits_samples(mu, eps)) {
-        char a[48], b[48], c[48];
-        return vt_fail(ctx, "%s: mu %s, logsig %s, eps %s (need mu and logsig R x Z, eps K·R x Z)",
-                       op, vt_shape_str(mu, a), vt_shape_str(logsig, b), vt_shape_str(eps, c));
-    }
-    vt_tensor *z = vt_out_like(ctx, eps, 2, in);   /* eps never takes a gradient */
-    if (vt_is_poison(z)) return z;
-    size_t n = vt_numel(z), np = vt_numel(mu);
-    for (size_t i = 0; i < n; i++) {
-        size_t p = i % np;
-        z->data[i] = mu->data[p] + expf(logsig->data[p]) * eps->data[i];
-    }
-    vt_record(ctx, op, z, reparam_diag_backward, 3, in, 0);
-    return z;
-}
 
 /* ---- full covariance: L = mask ⊙ reshape(lprime, Z, Z) + diag(exp(logsig)); z = mu + L eps ----
  * z_i = mu_i + exp(ls_i) eps_i + Σ_{j<i} lp_ij eps_j, so
@@ -70,7 +32,7 @@ vt_tensor *vt_reparam_fullcov(vt_ctx *ctx, vt_tensor *mu, vt_tensor *logsig, vt_
     if (!vt_check_all(ctx, op, 4, in)) return vt_poison(ctx, op);
     int R = vt_rows(mu), Z = vt_cols(mu);
     if (vt_rows(logsig) != R || vt_cols(logsig) != Z || vt_rows(lprime) != R ||
-        vt_cols(lprime) != Z * Z || !fits_samples(mu, eps)) {
+        vt_cols(lprime) != Z * Z || !vt_shares_rows(mu, eps)) {
         char a[48], b[48], c[48], d[48];
         return vt_fail(ctx, "%s: mu %s, logsig %s, lprime %s, eps %s (need R x Z, R x Z, "
                        "R x Z², K·R x Z)", op, vt_shape_str(mu, a), vt_shape_str(logsig, b),
@@ -107,7 +69,7 @@ vt_tensor *vt_fullcov_logq_rows(vt_ctx *ctx, vt_tensor *eps, vt_tensor *logsig) 
     const char *op = "vt_fullcov_logq_rows";
     vt_tensor *in[2] = {eps, logsig};
     if (!vt_check_all(ctx, op, 2, in)) return vt_poison(ctx, op);
-    if (!fits_samples(logsig, eps)) {
+    if (!vt_shares_rows(logsig, eps)) {
         char a[48], b[48];
         return vt_fail(ctx, "%s: eps %s, logsig %s (need eps K·R x Z, logsig R x Z)", op,
                        vt_shape_str(eps, a), vt_shape_str(logsig, b));
@@ -127,3 +89,37 @@ vt_tensor *vt_fullcov_logq_rows(vt_ctx *ctx, vt_tensor *eps, vt_tensor *logsig) 
     vt_record(ctx, op, y, fullcov_logq_backward, 2, in, 0);
     return y;
 }
+
+/* ---- full-covariance Normal ---- */
+static vt_tensor *fullcov_rsample(vt_ctx *ctx, vt_dist *d, int k) {
+    d->eps = vt_randn(ctx, k * d->rows, d->dim);
+    return d->sample = vt_reparam_fullcov(ctx, d->p[0], d->p[1], d->p[2], d->eps);
+}
+/* log q(z) = Σ log N(eps; 0, 1) − log|det L|, with z = mu + L eps of the last sample. */
+static vt_tensor *fullcov_log_prob(vt_ctx *ctx, vt_dist *d, vt_tensor *z) {
+    if (!d->sample || z != d->sample)
+        return vt_fail(ctx, "fullcov_normal.log_prob: only its own last rsample can be scored "
+                            "(it reuses that sample's noise)");
+    return vt_fullcov_logq_rows(ctx, d->eps, d->p[1]);
+}
+const vt_dist_ops vt_fullcov_normal_ops = {"fullcov_normal", fullcov_rsample, fullcov_log_prob};
+
+vt_dist *vt_fullcov_normal(vt_ctx *ctx, vt_tensor *mu, vt_tensor *logsig, vt_tensor *lprime) {
+    if (!vt_dist_params_ok(ctx, "vt_fullcov_normal", 3, (vt_tensor *[]){mu, logsig, lprime})) return vt_dist_poison(ctx);
+    vt_dist *d = vt_dist_new(ctx, &vt_fullcov_normal_ops, vt_rows(mu), vt_cols(mu));
+    if (d->ops == &vt_fullcov_normal_ops) { d->p[0] = mu; d->p[1] = logsig; d->p[2] = lprime; }
+    return d;
+}
+
+/* KL(N(mu, LLᵀ) ‖ N(0, I)) = ½(tr LLᵀ + muᵀmu − Z) − log|L|
+ *                          = KL of the diagonal part + ½ Σ_{j<i} L_ij². */
+vt_tensor *vt_kl_fullcov_std(vt_ctx *ctx, vt_dist *q, vt_dist *p) {
+    int Z = q->dim;
+    vt_tensor *mask = vt_zeros(ctx, 2, (int[]){1, Z * Z});
+    if (mask->flags & VT_POISON) return mask;
+    for (int i = 0; i < Z; i++)
+        for (int j = 0; j < i; j++) mask->data[i * Z + j] = 1.0f;
+    vt_tensor *off = vt_sum_rows(ctx, vt_square(ctx, vt_mul(ctx, q->p[2], mask)));
+    return vt_axpby(ctx, 1.0f, vt_kl_normal_std_rows(ctx, q->p[0], q->p[1]), 0.5f, off);
+}
+

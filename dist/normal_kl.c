@@ -1,6 +1,6 @@
 /* Closed-form KL divergences between diagonal Normals, per row (→ R x 1).
  * Variances enter only through log σ (σ² = exp(2 logsig)), in double. */
-#include "ops/op_util.h"
+#include "dist/internal.h"
 #include <math.h>
 
 /* ---- KL(N(mu, σ²) ‖ N(0, 1)) = Σ ½(mu² + σ² − 1) − logsig;
@@ -95,3 +95,12 @@ vt_tensor *vt_kl_normal_normal_rows(vt_ctx *ctx, vt_tensor *mu1, vt_tensor *logs
     vt_record(ctx, op, y, kl_nn_backward, 4, in, 0);
     return y;
 }
+
+vt_tensor *vt_kl_rule_normal_std(vt_ctx *ctx, vt_dist *q, vt_dist *p) {
+    return vt_kl_normal_std_rows(ctx, q->p[0], q->p[1]);
+}
+
+vt_tensor *vt_kl_rule_normal_normal(vt_ctx *ctx, vt_dist *q, vt_dist *p) {
+    return vt_kl_normal_normal_rows(ctx, q->p[0], q->p[1], p->p[0], p->p[1]);
+}
+

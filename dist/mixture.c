@@ -3,7 +3,7 @@
  * computed as a log-sum-exp over components. With responsibilities
  * ρ_c = π_c N_c / p(z) and u = (z − m_c)/σ_c:
  *   dz = −Σ_c ρ_c u/σ_c,  dm_c = ρ_c u/σ_c,  dlogσ_c = ρ_c (u² − 1),  dlogits_c = ρ_c − π_c. */
-#include "ops/op_util.h"
+#include "dist/internal.h"
 #include <math.h>
 
 static const double HALF_LOG_2PI = 0.91893853320467274178;
@@ -83,3 +83,41 @@ vt_tensor *vt_mog_logprob_rows(vt_ctx *ctx, vt_tensor *z, vt_tensor *logits, vt_
     if (node) *(mog_aux *)node->aux = (mog_aux){resp, logpi};
     return y;
 }
+
+/* ---- mixture of Gaussians ---- */
+static vt_tensor *mog_rsample(vt_ctx *ctx, vt_dist *d, int k) {
+    vt_tensor *logits = d->p[0], *means = d->p[1], *logsigs = d->p[2];
+    int n = k * d->rows, C = vt_cols(logits);
+    /* Pick a component per row by inverse CDF of softmax(logits), as a constant
+     * one-hot matrix: the pick itself has no gradient, but the picked means and
+     * log σ (pick @ means) do, through the reparameterized sample. */
+    vt_tensor *u = vt_randu(ctx, n, 1), *pick = vt_zeros(ctx, 2, (int[]){n, C});
+    if ((u->flags | pick->flags) & VT_POISON) return pick;
+    double mx = -INFINITY, tot = 0;
+    for (int c = 0; c < C; c++) mx = fmax(mx, logits->data[c]);
+    for (int c = 0; c < C; c++) tot += exp(logits->data[c] - mx);
+    for (int i = 0; i < n; i++) {
+        double acc = 0;
+        int c = 0;
+        for (; c < C - 1; c++) {
+            acc += exp(logits->data[c] - mx) / tot;
+            if (u->data[i] < acc) break;
+        }
+        pick->data[(size_t)i * C + c] = 1.0f;
+    }
+    d->eps = vt_randn(ctx, n, d->dim);
+    return d->sample = vt_reparam_diag(ctx, vt_matmul(ctx, pick, means),
+                                       vt_matmul(ctx, pick, logsigs), d->eps);
+}
+static vt_tensor *mog_log_prob(vt_ctx *ctx, vt_dist *d, vt_tensor *z) {
+    return vt_mog_logprob_rows(ctx, z, d->p[0], d->p[1], d->p[2]);
+}
+const vt_dist_ops vt_mog_ops = {"mog", mog_rsample, mog_log_prob};
+
+vt_dist *vt_mog(vt_ctx *ctx, int rows, vt_tensor *logits, vt_tensor *means, vt_tensor *logsigs) {
+    if (!vt_dist_params_ok(ctx, "vt_mog", 3, (vt_tensor *[]){logits, means, logsigs})) return vt_dist_poison(ctx);
+    vt_dist *d = vt_dist_new(ctx, &vt_mog_ops, rows, vt_cols(means));
+    if (d->ops == &vt_mog_ops) { d->p[0] = logits; d->p[1] = means; d->p[2] = logsigs; }
+    return d;
+}
+
