@@ -31,7 +31,5 @@ struct vt_optim {
 int vt_sgd_update(vt_optim *opt, float lr, vt_error *err);
 int vt_adam_update(vt_optim *opt, float lr, vt_error *err);   /* Adam and AdamW */
 
-/* Case-insensitive ASCII comparison for the name parsers; 1 when equal. */
-int vt_optim_name_eq(const char *a, const char *b);
 
 #endif

@@ -111,21 +111,12 @@ int vt_optim_set_step(vt_optim *opt, long t, vt_error *err) {
     return 0;
 }
 
-int vt_optim_name_eq(const char *a, const char *b) {
-    if (!a || !b) return 0;
-    for (; *a && *b; a++, b++) {
-        char x = (*a >= 'A' && *a <= 'Z') ? (char)(*a - 'A' + 'a') : *a;
-        char y = (*b >= 'A' && *b <= 'Z') ? (char)(*b - 'A' + 'a') : *b;
-        if (x != y) return 0;
-    }
-    return *a == *b;
-}
 
 static const char *const optim_names[] = {"sgd", "adam", "adamw"};
 
 int vt_optim_kind_parse(const char *name) {
     for (int k = 0; k < 3; k++)
-        if (vt_optim_name_eq(name, optim_names[k])) return k;
+        if (vt_name_eq(name, optim_names[k])) return k;
     return -1;
 }
 

@@ -66,77 +66,16 @@ float vt_lr_at(const vt_lr_schedule *s, long step) {
     }
 }
 
-/* ---- KL weight ---- */
-
-int vt_beta_schedule_check(const vt_beta_schedule *s, vt_error *err) {
-    const char *who = "beta schedule";
-    if (!s) return schedule_error(err, who, "no schedule given", 0);
-    if (!finite_nonneg(s->beta))
-        return schedule_error(err, who, "beta must be finite and >= 0", s->beta);
-    switch (s->kind) {
-    case VT_BETA_CONSTANT:
-        return 0;
-    case VT_BETA_LINEAR:
-        if (s->warmup_steps < 0)
-            return schedule_error(err, who, "linear warmup_steps must be >= 0",
-                                  (double)s->warmup_steps);
-        return 0;
-    case VT_BETA_CYCLICAL:
-        if (s->cycles < 1)
-            return schedule_error(err, who, "cyclical needs cycles >= 1", s->cycles);
-        if (s->total_steps < s->cycles)
-            return schedule_error(err, who, "cyclical needs total_steps >= cycles",
-                                  (double)s->total_steps);
-        if (!(s->ramp > 0.0f && s->ramp <= 1.0f))
-            return schedule_error(err, who, "cyclical ramp must be in (0, 1]",
-                                  s->ramp);
-        return 0;
-    }
-    return schedule_error(err, who, "unknown kind", s->kind);
-}
-
-float vt_beta_at(const vt_beta_schedule *s, long step) {
-    if (vt_beta_schedule_check(s, NULL) != 0) return NAN;
-    if (step < 0) step = 0;
-    const double beta = s->beta;
-    switch (s->kind) {
-    case VT_BETA_LINEAR:
-        if (step >= s->warmup_steps) return s->beta;
-        return (float)(beta * (double)step / (double)s->warmup_steps);
-    case VT_BETA_CYCLICAL: {
-        if (step >= s->total_steps) return s->beta;
-        /* A fractional period keeps the M cycles equal when M does not divide T. */
-        const double period = (double)s->total_steps / s->cycles;
-        const double u = fmod((double)step, period) / period;
-        return u < s->ramp ? (float)(beta * u / s->ramp) : s->beta;
-    }
-    case VT_BETA_CONSTANT:
-    default:
-        return s->beta;
-    }
-}
-
 /* ---- names ---- */
 
 static const char *const lr_names[] = {"constant", "step", "cosine"};
-static const char *const beta_names[] = {"constant", "linear", "cyclical"};
 
 int vt_lr_kind_parse(const char *name) {
     for (int k = 0; k < 3; k++)
-        if (vt_optim_name_eq(name, lr_names[k])) return k;
+        if (vt_name_eq(name, lr_names[k])) return k;
     return -1;
 }
 
 const char *vt_lr_kind_name(vt_lr_kind kind) {
     return (unsigned)kind < 3 ? lr_names[kind] : "unknown";
-}
-
-int vt_beta_kind_parse(const char *name) {
-    for (int k = 0; k < 3; k++)
-        if (vt_optim_name_eq(name, beta_names[k])) return k;
-    return -1;
-}
-
-const char *vt_beta_kind_name(vt_beta_kind kind) {
-    return (unsigned)kind < 3 ? beta_names[kind] : "unknown";
 }

@@ -8,6 +8,7 @@
 #include <math.h>
 #include <string.h>
 #include "vtape/core.h"
+#include "vtape/elbo.h"
 #include "vtape/optim.h"
 
 /* Tolerance for float32 optimizer vs float64 reference: each step rounds ~10 float

@@ -7,6 +7,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "vtape/data.h"
+#include "vtape/optim.h"
 #include "vtape/vae.h"
 
 typedef struct cli_trainer {

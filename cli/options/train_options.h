@@ -5,6 +5,7 @@
 
 #include "cli/options/options.h"
 #include "vtape/data.h"
+#include "vtape/optim.h"
 #include "vtape/vae.h"
 
 /* Choice lists; each option stores an index into its list. */

@@ -11,6 +11,7 @@
 #include <stdint.h>
 
 #include "vtape/error.h"
+#include "vtape/names.h"
 
 #ifdef __cplusplus
 extern "C" {

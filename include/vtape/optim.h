@@ -109,29 +109,6 @@ float vt_lr_at(const vt_lr_schedule *s, long step);
 int vt_lr_kind_parse(const char *name);
 const char *vt_lr_kind_name(vt_lr_kind kind);
 
-/* ---- KL-weight (beta) schedules for the ELBO ----
- *   constant: beta
- *   linear:   beta * min(1, step / warmup_steps): 0 at step 0, beta from warmup_steps on
- *   cyclical: total_steps split into `cycles` equal cycles of length P; within each,
- *             with u = (step mod P) / P, beta * u / ramp while u < ramp, then beta;
- *             beta from total_steps on (Fu et al. 2019, "Cyclical annealing"). */
-typedef enum vt_beta_kind { VT_BETA_CONSTANT, VT_BETA_LINEAR, VT_BETA_CYCLICAL } vt_beta_kind;
-
-typedef struct vt_beta_schedule {
-    vt_beta_kind kind;
-    float beta;          /* target weight, finite and >= 0 */
-    long warmup_steps;   /* linear: >= 0 (0: constant) */
-    long total_steps;    /* cyclical: >= cycles */
-    int cycles;          /* cyclical: M >= 1 */
-    float ramp;          /* cyclical: R in (0, 1], rising fraction of each cycle */
-} vt_beta_schedule;
-
-int vt_beta_schedule_check(const vt_beta_schedule *s, vt_error *err);
-float vt_beta_at(const vt_beta_schedule *s, long step);   /* NaN when invalid */
-/* "constant", "linear", "cyclical" -> kind, or -1. */
-int vt_beta_kind_parse(const char *name);
-const char *vt_beta_kind_name(vt_beta_kind kind);
-
 #ifdef __cplusplus
 }
 #endif

@@ -7,7 +7,6 @@
 
 #include "vtape/elbo.h"
 #include "vtape/layers.h"
-#include "vtape/optim.h"
 
 #ifdef __cplusplus
 extern "C" {
