@@ -53,6 +53,16 @@ static inline int vt_shares_rows(const vt_tensor *p, const vt_tensor *v) {
     return vt_cols(p) == vt_cols(v) && vt_rows(v) % vt_rows(p) == 0;
 }
 
+/* Rows of k samples of `rows` rows each: k·rows, or 0 with the context error set when
+ * k < 1 or the product passes INT_MAX (a 0-row shape then fails without a new message). */
+static inline int vt_sample_rows(vt_ctx *ctx, const char *op, int k, int rows) {
+    int n;
+    if (k >= 1 && rows >= 1 && vt_int_mul(k, rows, &n)) return n;
+    vt_fail(ctx, "%s: %d samples of %d rows (need k >= 1 and k x rows <= %d)", op, k, rows,
+            INT_MAX);
+    return 0;
+}
+
 /* Output of R x C (ndim 2) for an op of inputs `in`. */
 static inline vt_tensor *vt_out2(vt_ctx *ctx, int rows, int cols, int n, vt_tensor *const *in) {
     return vt_op_output(ctx, 2, (int[]){rows, cols}, n, in);
