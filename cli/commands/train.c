@@ -62,7 +62,7 @@ static int parse_options(train_run *r, int argc, char **argv) {
         cli_join(r->metrics, PATH_LEN, o->out, "metrics.csv") != 0 ||
         cli_join(r->runfile, PATH_LEN, o->out, "run.txt") != 0)
         return cli_fail(CMD, CLI_EXIT_USAGE, "--out: directory name too long");
-    r->resuming = o->resume && access(r->ckpt, F_OK) == 0;
+    r->resuming = o->resume && access(r->ckpt, F_OK) == 0;   /* else: nothing to continue */
     if (o->resume && !r->resuming)
         cli_warn(CMD, "--resume: no %s yet; starting a new run", r->ckpt);
     if (r->resuming && access(r->runfile, F_OK) == 0) {
@@ -74,7 +74,9 @@ static int parse_options(train_run *r, int argc, char **argv) {
     }
     cli_train_options_resolve(&r->cli.o);
     r->o = o;
-    if (!r->resuming && cli_run_dir_claim(o->out, o->force, &err) != 0)
+    /* --resume without a checkpoint starts the run again: files of a run killed before
+     * its first checkpoint are replaced, as with --force. */
+    if (!r->resuming && cli_run_dir_claim(o->out, o->force || o->resume, &err) != 0)
         return cli_fail(CMD, CLI_EXIT_USAGE, "%s", err.msg);
     if (cli_train_options_check(o, &err) != 0 ||
         cli_train_model_config(o, 0, &r->cfg, &err) != 0 ||
