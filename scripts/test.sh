@@ -21,3 +21,7 @@ if /usr/bin/python3 -c 'import torch' 2>/dev/null && [[ -f ../shared/bench/torch
 fi
 export ASAN_OPTIONS=detect_leaks=1
 ctest --test-dir "$build" --output-on-failure -j1
+# libFuzzer on the IDX, gzip and checkpoint readers, 20 s each (clang; ~1-2 min with the build).
+if [[ "$build" == build ]]; then
+  bash tests/fuzz/run.sh 20 build-fuzz
+fi
