@@ -13,4 +13,8 @@ const char *vt_test_tmpdir(char *buf, size_t len);
 /* Remove such a directory and everything in it; 0 on success. */
 int vt_test_rmtree(const char *dir);
 
+/* The four Fashion-MNIST files of a small random data set in dir (28 x 28 pixels,
+ * labels 0..9): commands run on it in milliseconds. 0 on success. */
+int vt_test_fake_fashion(const char *dir, int n_train, int n_test);
+
 #endif

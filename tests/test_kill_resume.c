@@ -14,7 +14,6 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
-#include <zlib.h>
 #include "cli/driver/run_state.h"
 #include "support.h"
 #include "vtape/vtape.h"
@@ -75,32 +74,6 @@ static int train(const char *out, double after, double window[2]) {
     cr_assert_eq(waitpid(pid, &st, 0), pid);
     if (WIFSIGNALED(st)) return -WTERMSIG(st);
     return WEXITSTATUS(st);
-}
-
-/* A tiny Fashion-MNIST-shaped data set (random pixels): quick to load, no download. */
-static void write_idx(const char *dir, const char *name, int ndim, const uint32_t *dims, size_t n) {
-    char p[256];
-    snprintf(p, sizeof p, "%s/%s", dir, name);
-    gzFile g = gzopen(p, "wb1");
-    cr_assert_not_null(g);
-    unsigned char head[16] = {0, 0, 8, (unsigned char)ndim};
-    for (int i = 0; i < ndim; i++)
-        for (int k = 0; k < 4; k++) head[4 + 4 * i + k] = (unsigned char)(dims[i] >> (24 - 8 * k));
-    gzwrite(g, head, 4 + 4 * (unsigned)ndim);
-    uint64_t s = 99;
-    for (size_t i = 0; i < n; i++) {
-        s = s * 6364136223846793005u + 1442695040888963407u;
-        unsigned char c = ndim == 1 ? (unsigned char)((s >> 33) % 10) : (unsigned char)(s >> 56);
-        gzwrite(g, &c, 1);
-    }
-    gzclose(g);
-}
-
-static void make_data(const char *dir) {
-    write_idx(dir, "train-images-idx3-ubyte.gz", 3, (uint32_t[]){256, 28, 28}, 256 * 784);
-    write_idx(dir, "train-labels-idx1-ubyte.gz", 1, (uint32_t[]){256}, 256);
-    write_idx(dir, "t10k-images-idx3-ubyte.gz", 3, (uint32_t[]){64, 28, 28}, 64 * 784);
-    write_idx(dir, "t10k-labels-idx1-ubyte.gz", 1, (uint32_t[]){64}, 64);
 }
 
 static int exists(const char *dir, const char *name) {
@@ -196,7 +169,7 @@ Test(kill_resume, every_kill_leaves_a_consistent_run_and_the_end_is_bit_identica
     char dir[64], ref[128], killed[128];
     cr_assert_not_null(vt_test_tmpdir(dir, sizeof dir));
     snprintf(data_dir, sizeof data_dir, "%s", dir);
-    make_data(data_dir);
+    cr_assert_eq(vt_test_fake_fashion(data_dir, 256, 64), 0);
     snprintf(ref, sizeof ref, "%s/ref", dir);
     snprintf(killed, sizeof killed, "%s/killed", dir);
     double t0 = now(), w[2];
