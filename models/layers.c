@@ -5,19 +5,18 @@
 #include <stdio.h>
 #include <string.h>
 
+static const char *const act_names[] = {"relu", "softplus", "tanh"};
+const vt_names vt_act_names = VT_NAMES(act_names);
+
 int vt_act_parse(const char *name, vt_act *out) {
-    static const char *names[] = {"relu", "softplus", "tanh"};
-    for (int i = 0; i < 3; i++)
-        if (name && strcmp(name, names[i]) == 0) {
-            *out = (vt_act)i;
-            return 0;
-        }
-    return -1;
+    int i = vt_names_find(&vt_act_names, name);
+    if (i >= 0 && out) *out = (vt_act)i;
+    return i >= 0 ? 0 : -1;
 }
 
-const char *vt_act_name(vt_act a) {
-    return a == VT_ACT_RELU ? "relu" : a == VT_ACT_SOFTPLUS ? "softplus" : "tanh";
-}
+const char *vt_act_name(vt_act a) { return vt_names_get(&vt_act_names, (int)a); }
+
+
 
 vt_tensor *vt_activate(vt_ctx *ctx, vt_act a, vt_tensor *x) {
     switch (a) {

@@ -26,6 +26,7 @@
 #include <stdint.h>
 
 #include "vtape/error.h"
+#include "vtape/names.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -84,6 +85,7 @@ typedef enum vt_binarize {
                            (seed, epoch, batch index): reproducible */
     VT_BIN_THRESHOLD,   /* x > 0.5 */
 } vt_binarize;
+extern const vt_names vt_binarize_names;   /* "none", "static", "dynamic", "threshold" */
 
 typedef struct vt_batcher_opts {
     size_t batch_size;    /* required, >= 1 */
