@@ -5,9 +5,9 @@
  * gradients: call vt_store_zero_grad() after each step.
  *
  *     vt_optim_config cfg = vt_optim_defaults(VT_ADAMW);
- *     char err[256];
- *     vt_optim *opt = vt_optim_new(store, &cfg, err, sizeof err);
- *     if (!opt) { fprintf(stderr, "%s\n", err); ... }
+ *     vt_error err;
+ *     vt_optim *opt = vt_optim_new(store, &cfg, &err);
+ *     if (!opt) { fprintf(stderr, "%s\n", err.msg); ... }
  *     for (long step = 0; ...; step++) {
  *         ... forward, vt_backward ...
  *         float norm = vt_clip_grad_norm(store, 5.0f);
@@ -16,7 +16,8 @@
  *         vt_store_zero_grad(store);
  *     }
  *
- * Nothing here exits or aborts: bad configurations return NULL or -1 with a message. */
+ * Nothing here exits or aborts: bad configurations return NULL or a negative VT_E*
+ * code with err filled (vtape/error.h). */
 #ifndef VTAPE_OPTIM_H
 #define VTAPE_OPTIM_H
 
