@@ -68,7 +68,8 @@ typedef struct vt_dataset {
 int vt_dataset_load(vt_dataset *ds, const char *images_path, const char *labels_path,
                     vt_error *err);
 /* The four standard Fashion-MNIST files in dir (VT_FASHION_DIR when NULL):
- * {train,t10k}-{images-idx3,labels-idx1}-ubyte.gz. On error both are zeroed. */
+ * {train,t10k}-{images-idx3,labels-idx1}-ubyte.gz; train may be NULL (test set only).
+ * On error both are zeroed; a missing directory or file says how to install the set. */
 int vt_dataset_load_fashion(vt_dataset *train, vt_dataset *test, const char *dir,
                             vt_error *err);
 void vt_dataset_free(vt_dataset *ds);      /* safe on a zeroed dataset */
