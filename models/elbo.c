@@ -19,11 +19,7 @@
 static const char *const estimator_names[] = {"generic", "analytic", "iwae"};
 const vt_names vt_estimator_names = VT_NAMES(estimator_names);
 
-int vt_estimator_parse(const char *name, vt_estimator *out) {
-    int i = vt_names_find(&vt_estimator_names, name);
-    if (i >= 0 && out) *out = (vt_estimator)i;
-    return i >= 0 ? 0 : -1;
-}
+int vt_estimator_parse(const char *name) { return vt_names_find(&vt_estimator_names, name); }
 
 const char *vt_estimator_name(vt_estimator e) { return vt_names_get(&vt_estimator_names, (int)e); }
 

@@ -8,11 +8,7 @@
 static const char *const act_names[] = {"relu", "softplus", "tanh"};
 const vt_names vt_act_names = VT_NAMES(act_names);
 
-int vt_act_parse(const char *name, vt_act *out) {
-    int i = vt_names_find(&vt_act_names, name);
-    if (i >= 0 && out) *out = (vt_act)i;
-    return i >= 0 ? 0 : -1;
-}
+int vt_act_parse(const char *name) { return vt_names_find(&vt_act_names, name); }
 
 const char *vt_act_name(vt_act a) { return vt_names_get(&vt_act_names, (int)a); }
 

@@ -79,7 +79,7 @@ int vt_vae_config_parse(vt_vae_config *out, const char *text, vt_error *err) {
         else if (!strcmp(k, "latent")) { if ((c.latent = parse_dim(v, &end, 1 << 16)) < 0 || *end) goto bad; }
         else if (!strcmp(k, "classes")) { c.n_classes = (int)strtol(v, &end, 10); if (*end || c.n_classes < 0 || c.n_classes > 1 << 16) goto bad; }
         else if (!strcmp(k, "mog")) { if ((c.mog_components = parse_dim(v, &end, 1 << 16)) < 0 || *end) goto bad; }
-        else if (!strcmp(k, "act")) { if (vt_act_parse(v, &c.act) != 0) goto bad; }
+        else if (!strcmp(k, "act")) { int a = vt_act_parse(v); if (a < 0) goto bad; c.act = (vt_act)a; }
         else if (!strcmp(k, "posterior")) { int i = vt_names_find(&vt_posterior_names, v); if (i < 0) goto bad; c.posterior = (vt_posterior_kind)i; }
         else if (!strcmp(k, "prior")) { int i = vt_names_find(&vt_prior_names, v); if (i < 0) goto bad; c.prior = (vt_prior_kind)i; }
         else if (!strcmp(k, "likelihood")) { int i = vt_names_find(&vt_lik_names, v); if (i < 0) goto bad; c.likelihood = (vt_lik_kind)i; }

@@ -27,7 +27,7 @@ typedef enum {
     VT_EST_IWAE,      /* log (1/K) Σ_k p(x, z_k)/q(z_k|x): the importance-weighted bound */
 } vt_estimator;
 extern const vt_names vt_estimator_names;   /* "generic", "analytic", "iwae" */
-int vt_estimator_parse(const char *name, vt_estimator *out);   /* 0, or -1 if unknown */
+int vt_estimator_parse(const char *name);   /* the estimator, or -1 if unknown */
 const char *vt_estimator_name(vt_estimator e);
 
 typedef struct vt_elbo_opts {
