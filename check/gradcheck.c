@@ -32,9 +32,7 @@ vt_tensor *vt_leaf_new(int ndim, const int *shape, const float *data) {
 }
 
 void vt_leaf_free(vt_tensor *t) {
-    if (!t) return;
-    free(t->data);
-    free(t->grad);
+    if (t) free(t->data), free(t->grad);
     free(t);
 }
 
