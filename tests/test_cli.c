@@ -11,6 +11,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "skip.h"
 #include "support.h"
 #include "vtape/data.h"
 
@@ -56,10 +57,6 @@ static int count_lines(const char *path) {
 /* Tests make their directories with vt_test_tmpdir; remove them when done. */
 static void remove_tree(const char *dir) { cr_expect_eq(vt_test_rmtree(dir), 0); }
 
-static int have_data(void) {
-    struct stat st;
-    return stat(VT_FASHION_DIR "/t10k-images-idx3-ubyte.gz", &st) == 0;
-}
 
 /* ---------------- help ---------------- */
 
@@ -173,14 +170,11 @@ Test(cli, garbage_checkpoint_fails_cleanly) {
 /* ---------------- a tiny run on the real data ---------------- */
 
 Test(cli, tiny_training_run, .timeout = 120) {
-    if (!have_data()) {
-        cr_skip_test("Fashion-MNIST is not installed (apt-get install dataset-fashion-mnist)");
-        return;
-    }
+    vt_test_require_data();
     char dir[64], run_dir[128], path[256], out[16384];
     cr_assert_not_null(vt_test_tmpdir(dir, sizeof dir));
     snprintf(run_dir, sizeof run_dir, "%s/run", dir);
-    int st = run(out, sizeof out, "train " TINY " --epochs 1 --out %s", run_dir);
+    int st = run(out, sizeof out, "train " TINY " --epochs 1 --data-dir %s --out %s", vt_test_data_dir(), run_dir);
     cr_assert_eq(st, 0, "train exited %d:\n%s", st, out);
     cr_expect(strstr(out, "epoch   1/1"), "no epoch line:\n%s", out);
     cr_expect(strstr(out, "-log p(x)"), "no importance-sampling line:\n%s", out);
@@ -231,26 +225,22 @@ Test(cli, tiny_training_run, .timeout = 120) {
 }
 
 Test(cli, cvae_run_writes_class_rows, .timeout = 120) {
-    if (!have_data()) {
-        cr_skip_test("Fashion-MNIST is not installed");
-        return;
-    }
+    vt_test_require_data();
     char dir[64], out[16384];
     cr_assert_not_null(vt_test_tmpdir(dir, sizeof dir));
-    int st = run(out, sizeof out, "train --model cvae " TINY " --epochs 1 --iw-n 0 --out %s", dir);
+    int st = run(out, sizeof out, "train --model cvae " TINY " --epochs 1 --iw-n 0 --data-dir %s --out %s",
+                 vt_test_data_dir(), dir);
     cr_assert_eq(st, 0, "train exited %d:\n%s", st, out);
     cr_expect(exists(dir, "classes.png"));
     remove_tree(dir);
 }
 
 Test(cli, divergence_stops_with_a_clear_message, .timeout = 120) {
-    if (!have_data()) {
-        cr_skip_test("Fashion-MNIST is not installed");
-        return;
-    }
+    vt_test_require_data();
     char dir[64], out[16384];
     cr_assert_not_null(vt_test_tmpdir(dir, sizeof dir));
-    int st = run(out, sizeof out, "train " TINY " --optimizer sgd --lr 1000 --epochs 1 --out %s", dir);
+    int st = run(out, sizeof out, "train " TINY " --optimizer sgd --lr 1000 --epochs 1 --data-dir %s --out %s",
+                 vt_test_data_dir(), dir);
     cr_expect_eq(st, 1, "exit %d:\n%s", st, out);
     cr_expect(strstr(out, "vtape train: non-finite loss at epoch 1 step"), "%s", out);
     remove_tree(dir);
