@@ -219,6 +219,27 @@ void vae_ref_loss(const vt_vae *v, const float *x, const uint8_t *labels, int R,
     posterior_free(&q);
 }
 
+void vae_ref_encode_mean(const vt_vae *v, const float *x, const uint8_t *labels, int R,
+                         double *out) {
+    posterior_d q = encode(v, x, labels, R);
+    memcpy(out, q.mu, (size_t)R * q.Z * sizeof *out);
+    posterior_free(&q);
+}
+
+void vae_ref_decode_mean(const vt_vae *v, const float *z, const uint8_t *labels, int n,
+                         double *out) {
+    int Z = v->cfg.latent, D = v->cfg.x_dim;
+    double *zd = malloc((size_t)n * Z * sizeof *zd);
+    for (int i = 0; i < n * Z; i++) zd[i] = z[i];
+    double *in = with_label(zd, n, Z, labels, n, v->cfg.n_classes);
+    double *mean = mlp_d(&v->dec, in, n, Z + v->cfg.n_classes);
+    for (int i = 0; i < n * D; i++)
+        out[i] = v->cfg.likelihood == VT_LIK_BERNOULLI ? 1 / (1 + exp(-mean[i])) : mean[i];
+    free(zd);
+    free(in);
+    free(mean);
+}
+
 /* ---- capturing the estimator's noise ---- */
 static vt_latent_model captured_inner;
 static vt_dist *captured_q;

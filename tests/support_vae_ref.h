@@ -23,6 +23,13 @@ void vae_ref_loss(const vt_vae *v, const float *x, const uint8_t *labels, int R,
 void vae_ref_group_kl(const vt_vae *v, const float *x, const uint8_t *labels, int R, int G,
                       double *group_kl);
 
+/* Posterior mean (R x Z) and decoder mean (n x D: sigmoid of the logits for a Bernoulli
+ * decoder) of latent rows z; labels: one per row or NULL. */
+void vae_ref_encode_mean(const vt_vae *v, const float *x, const uint8_t *labels, int R,
+                         double *out);
+void vae_ref_decode_mean(const vt_vae *v, const float *z, const uint8_t *labels, int n,
+                         double *out);
+
 /* The one place the value tests touch vt_latent_model: wrap v's posterior so the test
  * can read the noise of the sample the estimator drew (vae_ref_eps after the loss). */
 void vae_ref_capture(vt_vae *v);

@@ -180,3 +180,56 @@ Test(values, free_bits_groups_on_both_sides_of_lambda) {
     free_bits_case(VT_EST_ANALYTIC, 3);   /* 3 groups of 2 */
     free_bits_case(VT_EST_ANALYTIC, 0);   /* one group per dimension */
 }
+
+/* Encoding, decoding, reconstruction and generation against the same reference. */
+static void expect_rows(const char *what, const vt_tensor *got, const double *want, int n) {
+    cr_assert_not_null(got);
+    cr_assert_eq((int)vt_numel(got), n, "%s: %zu values, want %d", what, vt_numel(got), n);
+    for (int i = 0; i < n; i++)
+        cr_assert(fabs(got->data[i] - want[i]) <= 2e-5 * (1 + fabs(want[i])), "%s[%d]: %.7g vs %.7g",
+                  what, i, got->data[i], want[i]);
+}
+
+static void means_case(vt_vae_config cfg, int n_classes) {
+    enum { Z = 2 };
+    vt_vae v;
+    make(&v, cfg, n_classes);
+    float x[R * D], z[R * Z];
+    vt_test_fill_uniform(x, R * D, 0.0f, 1.0f, 8);
+    vt_test_fill_normal(z, R * Z, 1.0f, 9);
+    const uint8_t *labels = n_classes ? LABELS : NULL;
+    vt_ctx *ctx = vt_ctx_new(&(vt_ctx_opts){.seed = 12});
+    vt_tensor *xt = vt_from_data(ctx, 2, (int[]){R, D}, x);
+    vt_tensor *c = labels ? vt_one_hot_tensor(ctx, labels, R, n_classes) : NULL;
+    double mu[R * Z], dec[R * D], rec[R * D];
+    float muf[R * Z];
+    vae_ref_encode_mean(&v, x, labels, R, mu);
+    expect_rows("encode_mean", vt_vae_encode_mean(ctx, &v, xt, c), mu, R * Z);
+    vae_ref_decode_mean(&v, z, labels, R, dec);
+    expect_rows("decode_mean", vt_vae_decode_mean(ctx, &v, vt_from_data(ctx, 2, (int[]){R, Z}, z), c),
+                dec, R * D);
+    for (int i = 0; i < R * Z; i++) muf[i] = (float)mu[i];
+    vae_ref_decode_mean(&v, muf, labels, R, rec);
+    expect_rows("reconstruct", vt_vae_reconstruct(ctx, &v, xt, c), rec, R * D);
+    /* generate: N(0, I) prior samples are the context's first normal stream */
+    vt_ctx_reset(ctx);
+    uint64_t step = vt_ctx_step(ctx);
+    c = labels ? vt_one_hot_tensor(ctx, labels, R, n_classes) : NULL;
+    vt_tensor *g = labels ? vt_cvae_generate_class(ctx, &v, R, 1) : vt_vae_generate(ctx, &v, R, c);
+    float zp[R * Z];
+    const uint8_t ones[R] = {1, 1, 1, 1};
+    vt_philox_normal(12, step, 0, 0, R * Z, zp);
+    vae_ref_decode_mean(&v, zp, labels ? ones : NULL, R, dec);
+    expect_rows(labels ? "cvae_generate_class" : "generate", g, dec, R * D);
+    cr_assert_null(vt_ctx_error(ctx), "%s", vt_ctx_error(ctx));
+    vt_ctx_free(ctx);
+    vt_vae_free(&v);
+}
+
+Test(values, encode_decode_reconstruct_generate) {
+    means_case(tiny_config(2), 0);
+    means_case(tiny_config(2), 3);
+    vt_vae_config g = tiny_config(2);
+    g.likelihood = VT_LIK_GAUSSIAN_FIXED;
+    means_case(g, 0);
+}
