@@ -96,6 +96,8 @@ int vt_optim_step(vt_optim *opt, float lr) {
     return rc;
 }
 
+void vt_optim_set_ctx(vt_optim *opt, vt_ctx *ctx) { opt->ctx = ctx; }
+
 const char *vt_optim_error(const vt_optim *opt) {
     return opt && opt->error[0] ? opt->error : NULL;
 }

@@ -12,7 +12,14 @@
 extern "C" {
 #endif
 
-/* ---- linear algebra (OpenBLAS) ---- */
+/* ---- linear algebra ----
+ * Matrix products run on vtape's AVX-512 kernel when the CPU has AVX-512F (split over
+ * the context's threads, vt_ctx_opts.threads) and on OpenBLAS otherwise (its own
+ * threads, openblas_set_num_threads). VT_GEMM=openblas in the environment, or
+ * vt_gemm_use("openblas" | "avx512" | "auto"), overrides the choice (-1: unknown name
+ * or no AVX-512). Results are deterministic for a given backend and thread count. */
+const char *vt_gemm_backend(void);   /* "avx512" or "openblas" */
+int vt_gemm_use(const char *name);
 vt_tensor *vt_matmul(vt_ctx *, vt_tensor *a, vt_tensor *b);        /* a @ b   */
 vt_tensor *vt_matmul_tb(vt_ctx *, vt_tensor *a, vt_tensor *b);     /* a @ bᵀ  */
 vt_tensor *vt_matmul_ta(vt_ctx *, vt_tensor *a, vt_tensor *b);     /* aᵀ @ b  */
