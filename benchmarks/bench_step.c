@@ -344,7 +344,8 @@ int main(int argc, char **argv) {
         fprintf(f, "},\n \"phase_gemm_ms\": {");
         for (int p = 0; p < N_PH; p++)
             fprintf(f, "%s\"%s\": %.4f", p ? ", " : "", ph_name[p], 1e3 * ph_gemm[p] / (double)n);
-        fprintf(f, "},\n \"gemm_share\": %.4f, \"gemm_calls_per_step\": %.2f, "
+        fprintf(f, "},\n \"gemm_flop_per_step\": %.0f,", (gemm_flops - flops0) / (double)n);
+        fprintf(f, "\n \"gemm_share\": %.4f, \"gemm_calls_per_step\": %.2f, "
                    "\"gemm_gflops\": %.2f,\n \"heap_calls_per_step\": %.4f, "
                    "\"peak_rss_mib\": %.1f,\n \"gemm_backend\": \"%s\", \"openblas\": \"%s\"\n}\n",
                 gemm / total, gemm_per_step, gflops, allocs, rss_mib, vt_gemm_backend(),

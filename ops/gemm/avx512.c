@@ -12,6 +12,34 @@
 #define MR 8
 #define KC 256
 
+/* r[k][j] = r[j][k] for a 16 x 16 block (unpack, then 128-bit lane shuffles). */
+static inline void transpose16(__m512 r[16]) {
+    __m512 t[16];
+    for (int i = 0; i < 8; i++) {
+        t[2 * i] = _mm512_unpacklo_ps(r[2 * i], r[2 * i + 1]);
+        t[2 * i + 1] = _mm512_unpackhi_ps(r[2 * i], r[2 * i + 1]);
+    }
+    /* r[4i + c], 128-bit lane L: column 4L + c of rows 4i .. 4i + 3 */
+    for (int i = 0; i < 4; i++) {
+        r[4 * i] = _mm512_shuffle_ps(t[4 * i], t[4 * i + 2], _MM_SHUFFLE(1, 0, 1, 0));
+        r[4 * i + 1] = _mm512_shuffle_ps(t[4 * i], t[4 * i + 2], _MM_SHUFFLE(3, 2, 3, 2));
+        r[4 * i + 2] = _mm512_shuffle_ps(t[4 * i + 1], t[4 * i + 3], _MM_SHUFFLE(1, 0, 1, 0));
+        r[4 * i + 3] = _mm512_shuffle_ps(t[4 * i + 1], t[4 * i + 3], _MM_SHUFFLE(3, 2, 3, 2));
+    }
+    for (int c = 0; c < 4; c++) {
+        t[c] = _mm512_shuffle_f32x4(r[c], r[4 + c], 0x88);
+        t[4 + c] = _mm512_shuffle_f32x4(r[c], r[4 + c], 0xdd);
+        t[8 + c] = _mm512_shuffle_f32x4(r[8 + c], r[12 + c], 0x88);
+        t[12 + c] = _mm512_shuffle_f32x4(r[8 + c], r[12 + c], 0xdd);
+    }
+    for (int c = 0; c < 4; c++) {
+        r[c] = _mm512_shuffle_f32x4(t[c], t[8 + c], 0x88);
+        r[8 + c] = _mm512_shuffle_f32x4(t[c], t[8 + c], 0xdd);
+        r[4 + c] = _mm512_shuffle_f32x4(t[4 + c], t[12 + c], 0x88);
+        r[12 + c] = _mm512_shuffle_f32x4(t[4 + c], t[12 + c], 0xdd);
+    }
+}
+
 /* buf[k][0..31] = op(B)[k0 + k][j0 .. j0 + n), zero beyond n (n <= 32). */
 static void pack_b(const vt_gemm_args *g, int k0, int kc, int j0, int n, float *buf) {
     const __mmask16 lo = (__mmask16)(n >= 16 ? 0xffff : (1u << n) - 1);
@@ -24,17 +52,25 @@ static void pack_b(const vt_gemm_args *g, int k0, int kc, int j0, int n, float *
         }
         return;
     }
-    /* B is N x K: column j of op(B) is row j0 + j of B, contiguous in k. Gathering 16
-     * rows at a time turns the transpose into one vector load per k and lane. */
-    const __m512i idx = _mm512_mullo_epi32(_mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9,
-                                                             10, 11, 12, 13, 14, 15),
-                                           _mm512_set1_epi32(g->ldb));
+    /* B is N x K: column j of op(B) is row j0 + j of B, contiguous in k. Each 16 x 16
+     * block is loaded as 16 rows and transposed in registers. */
     for (int h = 0; h < 2; h++) {
-        __mmask16 m = h ? hi : lo;
+        int rows = n - 16 * h;
+        if (rows <= 0) {
+            for (int k = 0; k < kc; k++) _mm512_store_ps(buf + k * NR + 16 * h, _mm512_setzero_ps());
+            continue;
+        }
         const float *b = g->B + (size_t)(j0 + 16 * h) * g->ldb + k0;
-        for (int k = 0; k < kc; k++)
-            _mm512_store_ps(buf + k * NR + 16 * h,
-                            _mm512_mask_i32gather_ps(_mm512_setzero_ps(), m, idx, b + k, 4));
+        for (int kk = 0; kk < kc; kk += 16) {
+            int kn = kc - kk < 16 ? kc - kk : 16;
+            __mmask16 km = (__mmask16)(kn == 16 ? 0xffff : (1u << kn) - 1);
+            __m512 r[16];
+            for (int j = 0; j < 16; j++)
+                r[j] = j < rows ? _mm512_maskz_loadu_ps(km, b + (size_t)j * g->ldb + kk)
+                                : _mm512_setzero_ps();
+            transpose16(r);
+            for (int k = 0; k < kn; k++) _mm512_store_ps(buf + (kk + k) * NR + 16 * h, r[k]);
+        }
     }
 }
 
