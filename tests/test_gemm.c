@@ -98,3 +98,30 @@ Test(gemm, avx512_identical_for_any_thread_count) {
     cr_assert_eq(memcmp(C[0], C[2], sizeof C[0]), 0);
     vt_gemm_use("auto");
 }
+
+/* vt_linear_relu gives exactly vt_relu(vt_linear(...)): values and every gradient. */
+Test(gemm, linear_relu_equals_linear_then_relu) {
+    enum { B = 37, D = 70, H = 45 };
+    static float xs[B * D], ws[D * H], bs[H], gy[B * H], got[2][B * D + D * H + H + B * H];
+    vt_test_fill_normal(xs, B * D, 1.0f, 1);
+    vt_test_fill_normal(ws, D * H, 0.3f, 2);
+    vt_test_fill_normal(bs, H, 0.5f, 3);
+    vt_test_fill_normal(gy, B * H, 1.0f, 4);
+    for (int fused = 0; fused < 2; fused++) {
+        vt_ctx *ctx = vt_ctx_new(&(vt_ctx_opts){.threads = 2});
+        vt_tensor *x = vt_requires_grad(vt_from_data(ctx, 2, (int[]){B, D}, xs));
+        vt_tensor *w = vt_requires_grad(vt_from_data(ctx, 2, (int[]){D, H}, ws));
+        vt_tensor *b = vt_requires_grad(vt_from_data(ctx, 2, (int[]){1, H}, bs));
+        vt_tensor *y = fused ? vt_linear_relu(ctx, x, w, b) : vt_relu(ctx, vt_linear(ctx, x, w, b));
+        vt_tensor *g = vt_from_data(ctx, 2, (int[]){B, H}, gy);
+        vt_tensor *l = vt_sum(ctx, vt_mul(ctx, y, g));
+        cr_assert_eq(vt_backward(ctx, l, NULL), 0, "%s", vt_ctx_error(ctx));
+        float *o = got[fused];
+        memcpy(o, x->grad, sizeof xs);
+        memcpy(o + B * D, w->grad, sizeof ws);
+        memcpy(o + B * D + D * H, b->grad, sizeof bs);
+        memcpy(o + B * D + D * H + H, y->data, sizeof gy);
+        vt_ctx_free(ctx);
+    }
+    cr_assert_eq(memcmp(got[0], got[1], sizeof got[0]), 0);
+}
