@@ -17,8 +17,9 @@
 #   defaults 100 30 5 out/speed. Environment: VT_BUILD (build directory, default
 #   build), BATCHES (default "32 128 512"), ROUNDS (times the whole sweep runs, default
 #   3; the table gives the median over rounds and the range), SETTINGS ("2": two cores
-#   only, the default; "all": also one core), KANN_DIR, PEERS (peer build directory,
-#   default OUTDIR/peers). Variables such as OPENBLAS_CORETYPE reach every program.
+#   only, the default; "all": also one core), KANN_DIR, KANN_MODES (default "kann
+#   kanncblas"; one of them halves kann's time), PEERS (peer build directory, default
+#   OUTDIR/peers), QUIET_LIMIT (see measure; a large value runs without waiting). Variables such as OPENBLAS_CORETYPE reach every program.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 steps=${1:-100}
@@ -131,7 +132,7 @@ for ((r = 1; r <= rounds; r++)); do
       bench=(--bench-steps "$steps" --bench-warmup "$warmup" --bench-repeats "$repeats" --batch "$batch")
       jobs=(vtape torch)
       if ((have_libtorch)); then jobs+=(libtorch); fi
-      if ((have_kann)); then jobs+=(kann kanncblas); fi
+      if ((have_kann)); then jobs+=(${KANN_MODES:-kann kanncblas}); fi
       if ((r % 2 == 0)); then jobs=($(printf '%s\n' "${jobs[@]}" | tac)); fi   # alternate order
       for j in "${jobs[@]}"; do
         case $j in
