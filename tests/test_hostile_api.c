@@ -155,6 +155,7 @@ Test(overflow, shapes_whose_element_count_wraps_are_refused) {
     cr_assert_eq(err.code, VT_ETOOBIG);
     cr_assert_null(vt_store_param(s, "v", 4, (int[]){INT_MAX, INT_MAX, INT_MAX, 4}, &err));
     vt_store_free(s);
+    cr_assert_null(vt_leaf_new(4, (int[]){INT_MAX, INT_MAX, INT_MAX, 4}, NULL));
     vt_ctx_free(ctx);
 }
 
