@@ -19,6 +19,7 @@ Test(null_ctx, every_op_returns_poison) {
     cr_assert(is_poison(vt_matmul(NULL, a, a)));
     cr_assert(is_poison(vt_matmul_tb(NULL, a, a)));
     cr_assert(is_poison(vt_linear(NULL, a, a, NULL)));
+    cr_assert(is_poison(vt_linear_relu(NULL, a, a, NULL)));
     cr_assert(is_poison(vt_exp(NULL, a)));
     cr_assert(is_poison(vt_log(NULL, NULL)));
     cr_assert(is_poison(vt_add(NULL, a, a)));
