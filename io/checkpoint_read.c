@@ -10,7 +10,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
-
+/* ---- the bounds-checked cursor ---- */
 static int need(rbuf *r, size_t n, const char *what) {
     if (r->bad) return 0;
     if (r->n - r->off < n) {
