@@ -69,7 +69,7 @@ int cli_cmd_eval(int argc, char **argv) {
     }
     if (rc != 0) return cli_fail(CMD, CLI_EXIT_USAGE, "%s", err.msg);
     if (!o.checkpoint) return cli_fail(CMD, CLI_EXIT_USAGE, "--checkpoint FILE is required");
-    openblas_set_num_threads(o.blas_threads);
+    cli_set_blas_threads(CMD, o.blas_threads);
 
     cli_checkpoint_run cr;
     cli_checkpoint_run_opts ro = {.data_dir = o.data_dir, .binarize = o.binarize,

@@ -339,7 +339,7 @@ int cli_cmd_train(int argc, char **argv) {
     long train_images = 0;
     int rc = parse_options(r, argc, argv);
     if (rc < 0) {
-        openblas_set_num_threads(r->o->blas_threads);
+        cli_set_blas_threads(CMD, r->o->blas_threads);
         rc = load_data(r);
     }
     if (rc < 0) rc = build_model(r);
