@@ -21,3 +21,8 @@ if /usr/bin/python3 -c 'import torch' 2>/dev/null && [[ -f ../shared/bench/torch
 fi
 export ASAN_OPTIONS=detect_leaks=1
 ctest --test-dir "$build" --output-on-failure -j1
+# The installed library, used from a project outside the tree (not with sanitizers:
+# an outside program would need the same instrumentation).
+if [[ "$build" == build ]]; then
+  bash scripts/install_test.sh "$build"
+fi
