@@ -8,7 +8,8 @@
 
 static const char *const POSTERIORS[] = {"diag", "fullcov"};
 static const char *const PRIORS[] = {"std_normal", "mog"};
-static const char *const LIKELIHOODS[] = {"bernoulli", "gaussian", "gaussian_learned"};
+static const char *const LIKELIHOODS[] = {"bernoulli", "gaussian", "gaussian_learned",
+                                           "continuous_bernoulli"};
 
 static int lookup(const char *const *names, int n, const char *s) {
     for (int i = 0; i < n; i++)
@@ -85,7 +86,7 @@ int vt_vae_config_parse(vt_vae_config *out, const char *text, vt_error *err) {
         else if (!strcmp(k, "act")) { if (vt_act_parse(v, &c.act) != 0) goto bad; }
         else if (!strcmp(k, "posterior")) { int i = lookup(POSTERIORS, 2, v); if (i < 0) goto bad; c.posterior = (vt_posterior_kind)i; }
         else if (!strcmp(k, "prior")) { int i = lookup(PRIORS, 2, v); if (i < 0) goto bad; c.prior = (vt_prior_kind)i; }
-        else if (!strcmp(k, "likelihood")) { int i = lookup(LIKELIHOODS, 3, v); if (i < 0) goto bad; c.likelihood = (vt_lik_kind)i; }
+        else if (!strcmp(k, "likelihood")) { int i = lookup(LIKELIHOODS, 4, v); if (i < 0) goto bad; c.likelihood = (vt_lik_kind)i; }
         else if (!strcmp(k, "lik_logsig")) { c.lik_logsig = strtof(v, &end); if (*end) goto bad; }
         else if (!strcmp(k, "seed")) { c.seed = strtoull(v, &end, 10); if (*end) goto bad; }
         else if (!strcmp(k, "hidden")) {

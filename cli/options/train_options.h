@@ -13,7 +13,7 @@
 #define CLI_CHOICES_ACT        "relu|softplus|tanh"
 #define CLI_CHOICES_POSTERIOR  "diag|fullcov"
 #define CLI_CHOICES_PRIOR      "std_normal|mog"
-#define CLI_CHOICES_LIKELIHOOD "bernoulli|gaussian|gaussian_learned"
+#define CLI_CHOICES_LIKELIHOOD "bernoulli|gaussian|gaussian_learned|continuous_bernoulli"
 #define CLI_CHOICES_ESTIMATOR  "analytic|generic|iwae"
 #define CLI_CHOICES_BETA       "constant|linear|cyclical"
 #define CLI_CHOICES_OPTIMIZER  "adam|adamw|sgd"
@@ -43,10 +43,13 @@ typedef struct cli_train_options {
     int epochs, batch, binarize, train_limit, test_limit, seed, test_seed;
     int threads, blas_threads, iw_k, iw_n, iw_chunk;
     const char *data_dir, *out;
+    const char *data, *labels, *test_data, *test_labels;   /* your own files */
+    int label_column;
+    double val_split;
     int resume;
 } cli_train_options;
 
-#define CLI_TRAIN_N_OPTS 44
+#define CLI_TRAIN_N_OPTS 52
 typedef struct cli_train_cli {
     cli_train_options o;
     cli_opt table[CLI_TRAIN_N_OPTS + 1];
