@@ -48,7 +48,9 @@ int cli_cmd_sample(int argc, char **argv) {
         cli_opts_help(stdout, "vtape sample --checkpoint FILE [--out DIR] [options]",
                      "Write PNGs of a checkpoint: samples.png (prior samples), reconstructions.png\n"
                      "(test image | reconstruction pairs), classes.png (CVAE: one row per class)\n"
-                     "and interpolation.png (latent paths between test images).", table);
+                     "interpolation.png (latent paths between test images), kl.png (KL per latent\n"
+                     "dimension), traversal.png (the dimensions of largest KL swept over -3..3) and\n"
+                     "latent_map.png (decoded grid of a 2-D latent, else the test set by label).", table);
         return CLI_EXIT_OK;
     }
     if (rc != 0) return cli_fail(CMD, CLI_EXIT_USAGE, "%s", err.msg);
@@ -69,9 +71,10 @@ int cli_cmd_sample(int argc, char **argv) {
                                &err) != 0) {
         cli_fail(CMD, CLI_EXIT_FAIL, "%s", err.msg);
     } else {
-        printf("wrote %s/samples.png reconstructions.png%s%s\n", o.out,
+        printf("wrote %s/samples.png reconstructions.png%s%s%s\n", o.out,
                cr.model.cfg.n_classes ? " classes.png" : "",
-               cr.fixed.n >= 2 ? " interpolation.png" : "");
+               cr.fixed.n >= 2 ? " interpolation.png" : "",
+               cr.model.cfg.posterior == VT_POSTERIOR_DIAG ? " kl.png traversal.png latent_map.png" : "");
         status = CLI_EXIT_OK;
     }
     cli_checkpoint_run_close(&cr);
