@@ -57,4 +57,11 @@ cc -o "$proj/pc_static" "$proj/main.c" $(pkg-config --cflags vtape) \
    -L"$libdir" -Wl,-Bstatic -lvtape -Wl,-Bdynamic $static_deps
 ! needs_vtape_so "$proj/pc_static" || { echo "install_test: the --static build needs libvtape.so" >&2; exit 1; }
 "$proj/pc_static"
-echo "install_test: CMake (shared, static) and pkg-config (shared, static) builds ran"
+# A model trained on a data file of its own (examples/own_data.c), on a small CSV.
+cp "$src/examples/own_data.c" "$proj/own_data.c"
+awk 'BEGIN { srand(3); for (i = 0; i < 300; i++) { row = "";
+       for (j = 0; j < 16; j++) row = row (j ? "," : "") sprintf("%.3f", rand());
+       print row } }' > "$proj/mine.csv"
+cc -o "$proj/own_data" "$proj/own_data.c" $(pkg-config --cflags --libs vtape) -lm
+LD_LIBRARY_PATH=$libdir "$proj/own_data" "$proj/mine.csv" 1 >/dev/null
+echo "install_test: CMake (shared, static) and pkg-config (shared, static) builds ran; own_data trained on a CSV"
