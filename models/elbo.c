@@ -14,19 +14,14 @@
 #include <stdlib.h>
 #include <string.h>
 
-int vt_estimator_parse(const char *name, vt_estimator *out) {
-    static const char *names[] = {"generic", "analytic", "iwae"};
-    for (int i = 0; i < 3; i++)
-        if (name && strcmp(name, names[i]) == 0) {
-            *out = (vt_estimator)i;
-            return 0;
-        }
-    return -1;
-}
 
-const char *vt_estimator_name(vt_estimator e) {
-    return e == VT_EST_GENERIC ? "generic" : e == VT_EST_ANALYTIC ? "analytic" : "iwae";
-}
+
+static const char *const estimator_names[] = {"generic", "analytic", "iwae"};
+const vt_names vt_estimator_names = VT_NAMES(estimator_names);
+
+int vt_estimator_parse(const char *name) { return vt_names_find(&vt_estimator_names, name); }
+
+const char *vt_estimator_name(vt_estimator e) { return vt_names_get(&vt_estimator_names, (int)e); }
 
 vt_elbo_opts vt_elbo_defaults(void) {
     return (vt_elbo_opts){.estimator = VT_EST_ANALYTIC, .k = 1, .beta = 1.0f};

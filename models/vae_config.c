@@ -6,16 +6,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const char *const POSTERIORS[] = {"diag", "fullcov"};
-static const char *const PRIORS[] = {"std_normal", "mog"};
-static const char *const LIKELIHOODS[] = {"bernoulli", "gaussian", "gaussian_learned",
+static const char *const posteriors[] = {"diag", "fullcov"};
+static const char *const priors[] = {"std_normal", "mog"};
+static const char *const likelihoods[] = {"bernoulli", "gaussian", "gaussian_learned",
                                            "continuous_bernoulli"};
-
-static int lookup(const char *const *names, int n, const char *s) {
-    for (int i = 0; i < n; i++)
-        if (strcmp(names[i], s) == 0) return i;
-    return -1;
-}
+const vt_names vt_posterior_names = VT_NAMES(posteriors);
+const vt_names vt_prior_names = VT_NAMES(priors);
+const vt_names vt_lik_names = VT_NAMES(likelihoods);
 
 /* Parse a positive int in [1, max] from s; end at '-' ',' or NUL. */
 static int parse_dim(const char *s, char **end, int max) {
@@ -58,8 +55,8 @@ int vt_vae_config_format(const vt_vae_config *c, char *buf, size_t len) {
     int n = snprintf(buf, len, "x_dim=%d hidden=%s latent=%d act=%s classes=%d posterior=%s "
                      "prior=%s mog=%d likelihood=%s lik_logsig=%.9g seed=%llu",
                      c->x_dim, c->n_hidden ? hidden : "none", c->latent, vt_act_name(c->act),
-                     c->n_classes, POSTERIORS[c->posterior], PRIORS[c->prior],
-                     c->mog_components, LIKELIHOODS[c->likelihood], c->lik_logsig,
+                     c->n_classes, vt_names_get(&vt_posterior_names, c->posterior), vt_names_get(&vt_prior_names, c->prior),
+                     c->mog_components, vt_names_get(&vt_lik_names, c->likelihood), c->lik_logsig,
                      (unsigned long long)c->seed);
     return n > 0 && (size_t)n < len ? 0 : -1;
 }
@@ -83,10 +80,10 @@ int vt_vae_config_parse(vt_vae_config *out, const char *text, vt_error *err) {
         else if (!strcmp(k, "latent")) { if ((c.latent = parse_dim(v, &end, 1 << 16)) < 0 || *end) goto bad; }
         else if (!strcmp(k, "classes")) { c.n_classes = (int)strtol(v, &end, 10); if (*end || c.n_classes < 0 || c.n_classes > 1 << 16) goto bad; }
         else if (!strcmp(k, "mog")) { if ((c.mog_components = parse_dim(v, &end, 1 << 16)) < 0 || *end) goto bad; }
-        else if (!strcmp(k, "act")) { if (vt_act_parse(v, &c.act) != 0) goto bad; }
-        else if (!strcmp(k, "posterior")) { int i = lookup(POSTERIORS, 2, v); if (i < 0) goto bad; c.posterior = (vt_posterior_kind)i; }
-        else if (!strcmp(k, "prior")) { int i = lookup(PRIORS, 2, v); if (i < 0) goto bad; c.prior = (vt_prior_kind)i; }
-        else if (!strcmp(k, "likelihood")) { int i = lookup(LIKELIHOODS, 4, v); if (i < 0) goto bad; c.likelihood = (vt_lik_kind)i; }
+        else if (!strcmp(k, "act")) { int a = vt_act_parse(v); if (a < 0) goto bad; c.act = (vt_act)a; }
+        else if (!strcmp(k, "posterior")) { int i = vt_names_find(&vt_posterior_names, v); if (i < 0) goto bad; c.posterior = (vt_posterior_kind)i; }
+        else if (!strcmp(k, "prior")) { int i = vt_names_find(&vt_prior_names, v); if (i < 0) goto bad; c.prior = (vt_prior_kind)i; }
+        else if (!strcmp(k, "likelihood")) { int i = vt_names_find(&vt_lik_names, v); if (i < 0) goto bad; c.likelihood = (vt_lik_kind)i; }
         else if (!strcmp(k, "lik_logsig")) { c.lik_logsig = strtof(v, &end); if (*end) goto bad; }
         else if (!strcmp(k, "seed")) { c.seed = strtoull(v, &end, 10); if (*end) goto bad; }
         else if (!strcmp(k, "hidden")) {
