@@ -2,9 +2,9 @@
  * own diagonal Gaussian q_i, started at the encoder's output, is refined with Adam on
  * that point's ELBO while the decoder and prior stay fixed. All points are refined in
  * one batch: the loss is a sum of per-point terms, each depending only on its own
- * (μ_i, log σ_i), and Adam updates element-wise, so this is n independent E-steps. */
+ * (μ_i, log σ_i), and Adam updates element-wise, so this is n independent E-steps.
+ * Adam is written out here on the two parameter blocks (models/ sits below optim/). */
 #include "vtape/diagnostics.h"
-#include "vtape/optim.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -77,22 +77,33 @@ static int init_from_encoder(vt_ctx *ctx, vt_vae *v, refined *r, const float *c,
     return 0;
 }
 
-static int refine(vt_ctx *ctx, vt_vae *v, refined *r, vt_optim *opt, vt_store *own,
+/* One Adam step (β 0.9, 0.999, ε 1e-8, bias-corrected at step t >= 1) on p. */
+static void adam_step(vt_tensor *p, float *m, float *v2, long t, float lr) {
+    double c1 = 1 - pow(0.9, (double)t), c2 = 1 - pow(0.999, (double)t);
+    if (!p->grad) return;   /* no gradient reached it */
+    for (size_t i = 0; i < vt_numel(p); i++) {
+        float g = p->grad[i];
+        m[i] = 0.9f * m[i] + 0.1f * g;
+        v2[i] = 0.999f * v2[i] + 0.001f * g * g;
+        p->data[i] -= lr * (float)(m[i] / c1 / (sqrt(v2[i] / c2) + 1e-8));
+    }
+}
+
+/* moments: 4 blocks of n x Z floats (m and v of μ, then of log σ), zeroed. */
+static int refine(vt_ctx *ctx, vt_vae *v, refined *r, float *moments, vt_store *own,
                   const float *c, int n, const vt_gap_opts *o) {
     vt_elbo_opts eo = vt_elbo_defaults();
     eo.k = o->step_samples;
+    size_t nz = vt_numel(r->mu);
     for (int s = 0; s < o->steps; s++) {
         vt_ctx_reset(ctx);
         vt_elbo_terms t;
-        vt_error e;
         if (vt_elbo(ctx, &r->m, wrap_rows(ctx, r->x, 0, n, r->D),
                     wrap_rows(ctx, c, 0, n, v->cfg.n_classes), &eo, &t) != 0 ||
             vt_backward(ctx, t.loss, NULL) != 0)
             return -1;
-        if (vt_optim_step(opt, o->lr, &e) != 0) {
-            vt_fail(ctx, "inference gap: %s", e.msg);
-            return -1;
-        }
+        adam_step(r->mu, moments, moments + nz, s + 1, o->lr);
+        adam_step(r->logsig, moments + 2 * nz, moments + 3 * nz, s + 1, o->lr);
         vt_store_zero_grad(own);
         vt_store_zero_grad(v->store);   /* the decoder's gradients are not used */
     }
@@ -139,15 +150,14 @@ int vt_inference_gap(vt_vae *v, const float *x, const float *c, int n, const vt_
         r.mu = vt_store_param(own, "q.mu", 2, (int[]){n, Z}, NULL);
         r.logsig = vt_store_param(own, "q.logsig", 2, (int[]){n, Z}, NULL);
     }
-    vt_optim_config oc = vt_optim_defaults(VT_ADAM);
-    vt_optim *opt = r.mu && r.logsig ? vt_optim_new(own, &oc, err) : NULL;
+    float *moments = calloc(4 * (size_t)n * Z, sizeof *moments);
     int rc = VT_ENOMEM;
-    if (ctx && lp && opt) {
+    if (ctx && lp && moments && r.mu && r.logsig) {
         double *enc = lp + n, *ref = lp + 2 * (size_t)n;
         v->model.self = v;
         r.m.self = &r;
         rc = elbo_rows(ctx, &v->model, x, c, n, D, C, o.elbo_samples, o.chunk_rows, enc) ||
-             init_from_encoder(ctx, v, &r, c, n) || refine(ctx, v, &r, opt, own, c, n, &o) ||
+             init_from_encoder(ctx, v, &r, c, n) || refine(ctx, v, &r, moments, own, c, n, &o) ||
              elbo_rows(ctx, &r.m, x, c, n, D, C, o.elbo_samples, o.chunk_rows, ref) ||
              vt_log_px(ctx, &r.m, x, C ? c : NULL, n, D, C, o.iw_samples, o.chunk_rows, lp)
                  ? VT_EARG : VT_OK;
@@ -156,7 +166,7 @@ int vt_inference_gap(vt_vae *v, const float *x, const float *c, int n, const vt_
     }
     if (rc == VT_ENOMEM && (!err || !err->code))
         vt_error_set(err, rc, "inference gap: out of memory for %d points", n);
-    vt_optim_free(opt);
+    free(moments);
     vt_ctx_free(ctx);
     vt_store_free(own);
     free(lp);
