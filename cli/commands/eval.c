@@ -17,9 +17,9 @@
 #define CMD "eval"
 
 typedef struct eval_options {
-    const char *checkpoint, *data_dir, *out;
+    const char *checkpoint, *data_dir, *out, *test_data, *test_labels;
     int iw_k, iw_n, iw_chunk, test_seed, test_limit, binarize, threads, blas_threads;
-    int stats_n, gap_n, gap_steps, gap_k;
+    int stats_n, mi_points, gap_n, gap_steps, gap_k;
     double threshold, gap_lr;
 } eval_options;
 
@@ -43,9 +43,16 @@ static void eval_table(eval_options *o, cli_opt *t) {
          .max = 1 << 30, .help = "use the first N test images (0 all)"},
         {.name = "data-dir", .kind = CLI_OPT_STRING, .dest = &o->data_dir, .metavar = "DIR",
          .help = "Fashion-MNIST directory", .default_text = "the run's; else " VT_FASHION_DIR},
+        {.name = "test-data", .kind = CLI_OPT_STRING, .dest = &o->test_data, .metavar = "FILE",
+         .help = "evaluate on this file (IDX, NPY or CSV)", .default_text = "the run's test set"},
+        {.name = "test-labels", .kind = CLI_OPT_STRING, .dest = &o->test_labels, .metavar = "FILE",
+         .help = "labels of --test-data"},
         {.name = "stats-n", .kind = CLI_OPT_INT, .dest = &o->stats_n, .metavar = "N", .min = 0,
          .max = 1 << 30, .help = "latent diagnostics (KL per dimension, active units, I(x;z)) on the "
          "first N test images (0 all)"},
+        {.name = "mi-points", .kind = CLI_OPT_INT, .dest = &o->mi_points, .metavar = "M", .min = 0,
+         .max = 1 << 20, .help = "I(x;z): test images in the aggregate posterior (the estimate is at "
+         "most log M; 0: 1000)"},
         {.name = "active-threshold", .kind = CLI_OPT_REAL, .dest = &o->threshold, .metavar = "T",
          .min = 0, .max = 1e6, .help = "a unit is active when Var_x E_q[z_d] exceeds this"},
         {.name = "gap-n", .kind = CLI_OPT_INT, .dest = &o->gap_n, .metavar = "N", .min = 0,
@@ -73,7 +80,7 @@ int cli_cmd_eval(int argc, char **argv) {
     eval_options o = {.iw_k = 1000, .iw_n = 1000, .iw_chunk = 50000, .threads = 1,
                       .blas_threads = 2, .binarize = -1, .test_seed = -1, .threshold = 0.01,
                       .gap_steps = 200, .gap_lr = 1e-2, .gap_k = 1000};
-    cli_opt table[24];
+    cli_opt table[32];
     eval_table(&o, table);
     vt_error err = {0};
     int rc = cli_opts_parse(table, argc, argv, 1, &err);
@@ -92,7 +99,8 @@ int cli_cmd_eval(int argc, char **argv) {
 
     cli_checkpoint_run cr;
     cli_checkpoint_run_opts ro = {.data_dir = o.data_dir, .binarize = o.binarize,
-                                 .test_seed = o.test_seed, .test_limit = (size_t)o.test_limit};
+                                 .test_seed = o.test_seed, .test_limit = (size_t)o.test_limit,
+                                 .test_data = o.test_data, .test_labels = o.test_labels};
     if (cli_checkpoint_run_open(&cr, o.checkpoint, &ro, CMD, &err) != 0)
         return cli_fail(CMD, CLI_EXIT_FAIL, "%s", err.msg);
     vt_vae *v = &cr.model;
@@ -136,7 +144,7 @@ int cli_cmd_eval(int argc, char **argv) {
         cli_fail(CMD, CLI_EXIT_FAIL, "--out %s: cannot create the directory", o.out);
         goto out;
     }
-    cli_diagnose_opts dopt = {.stats_n = o.stats_n, .threshold = o.threshold, .gap_n = o.gap_n,
+    cli_diagnose_opts dopt = {.stats_n = o.stats_n, .mi_points = o.mi_points, .threshold = o.threshold, .gap_n = o.gap_n,
                              .gap = {.steps = o.gap_steps, .lr = (float)o.gap_lr,
                                      .elbo_samples = o.gap_k, .iw_samples = o.gap_k,
                                      .chunk_rows = o.iw_chunk},

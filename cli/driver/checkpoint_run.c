@@ -27,6 +27,10 @@ int cli_checkpoint_run_open(cli_checkpoint_run *r, const char *path,
     cli_data_spec spec = cli_data_spec_of(&run->o);
     if (o->data_dir) spec.data_dir = o->data_dir;
     spec.test_limit = o->test_limit;
+    if (o->test_data) {   /* evaluate on another file: no split, no training data needed */
+        spec.test_data = o->test_data, spec.test_labels = o->test_labels, spec.val_split = 0;
+        if (!spec.data) spec.data = o->test_data, spec.labels = NULL;
+    }
     if (cli_data_load(&spec, NULL, &r->test, err) != 0) goto out;
     if (r->model.cfg.n_classes > 0) r->test.n_classes = r->model.cfg.n_classes;   /* one-hot width */
     if (cli_fixed_test_make(&r->fixed, &r->test, cli_train_binarize(&run->o),

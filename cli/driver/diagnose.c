@@ -55,8 +55,8 @@ int cli_diagnose(vt_vae *v, const cli_fixed_test *test, const cli_diagnose_opts 
     if (v->cfg.posterior != VT_POSTERIOR_DIAG) return 1;
     int n = o->stats_n > 0 && o->stats_n < test->n ? o->stats_n : test->n;
     vt_latent_stats s;
-    vt_latent_stats_opts so = {.active_threshold = o->threshold, .seed = o->seed,
-                               .threads = o->threads};
+    vt_latent_stats_opts so = {.active_threshold = o->threshold, .mi_points = o->mi_points,
+                               .seed = o->seed, .threads = o->threads};
     double t0 = cli_now();
     if (vt_latent_stats_compute(v, test->x, test->c, n, &so, &s, err) != 0) return -1;
     print_stats(&s, o->threshold);

@@ -9,6 +9,7 @@
 
 typedef struct cli_diagnose_opts {
     int stats_n;          /* test points for the statistics (0: all) */
+    int mi_points;        /* points in the aggregate posterior for I(x;z) (0: 1000) */
     double threshold;     /* active-unit threshold */
     int gap_n;            /* test points for the inference gap (0: skip) */
     vt_gap_opts gap;
