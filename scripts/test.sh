@@ -30,8 +30,10 @@ if grep -q "Not Run\|Skipped" "$build/ctest.log"; then
   echo "test.sh: some tests were skipped or not run (see above)" >&2
   exit 1
 fi
-# The installed library, used from a project outside the tree (not with sanitizers:
-# an outside program would need the same instrumentation).
+# libFuzzer on the IDX, gzip and checkpoint readers, 20 s each (clang; ~1-2 min with the build).
 if [[ "$build" == build ]]; then
+  bash tests/fuzz/run.sh 20 build-fuzz
+  # The installed library, used from a project outside the tree (not with sanitizers:
+  # an outside program would need the same instrumentation).
   bash scripts/install_test.sh "$build"
 fi
