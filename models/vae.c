@@ -74,6 +74,7 @@ static vt_dist *likelihood(vt_ctx *ctx, const vt_latent_model *m, vt_tensor *z, 
     const vt_vae *v = m->self;
     vt_tensor *out = vt_mlp_forward(ctx, &v->dec, with_condition(ctx, z, c));
     if (v->cfg.likelihood == VT_LIK_BERNOULLI) return vt_bernoulli_logits(ctx, out);
+    if (v->cfg.likelihood == VT_LIK_CONT_BERNOULLI) return vt_cont_bernoulli_logits(ctx, out);
     return vt_normal(ctx, out, v->lik_logsig);
 }
 
@@ -122,7 +123,8 @@ int vt_vae_init(vt_vae *v, const vt_vae_config *cfg, vt_error *err) {
         if (!v->mog_logits || !v->mog_means || !v->mog_logsigs) rc = -1;
         else vt_philox_normal(c->seed, 0, 0x70A1, 0, (size_t)C * Z, v->mog_means->data);
     }
-    if (rc == 0 && c->likelihood != VT_LIK_BERNOULLI) {
+    if (rc == 0 && (c->likelihood == VT_LIK_GAUSSIAN_FIXED ||
+                    c->likelihood == VT_LIK_GAUSSIAN_LEARNED)) {
         if (c->likelihood == VT_LIK_GAUSSIAN_LEARNED) {
             v->lik_logsig = vt_store_param(v->store, "lik.logsig", 2, (int[]){1, c->x_dim}, err);
         } else {   /* a constant: a persistent tensor outside the store, no gradient */
@@ -176,6 +178,7 @@ vt_tensor *vt_vae_decode_mean(vt_ctx *ctx, vt_vae *v, vt_tensor *z, vt_tensor *c
     if (!check_condition(ctx, v, c)) return vt_fail(ctx, "vt_vae_decode_mean");
     vt_dist *lik = v->model.likelihood(ctx, &v->model, z, c);
     if (!lik) return vt_fail(ctx, "vt_vae_decode_mean: no likelihood");
+    if (lik->ops == &vt_cont_bernoulli_ops) return vt_cont_bernoulli_mean(ctx, lik->p[0]);
     return lik->ops == &vt_bernoulli_ops ? vt_sigmoid(ctx, lik->p[0]) : lik->p[0];
 }
 

@@ -8,7 +8,8 @@
 
 static const char *const posteriors[] = {"diag", "fullcov"};
 static const char *const priors[] = {"std_normal", "mog"};
-static const char *const likelihoods[] = {"bernoulli", "gaussian", "gaussian_learned"};
+static const char *const likelihoods[] = {"bernoulli", "gaussian", "gaussian_learned",
+                                           "continuous_bernoulli"};
 const vt_names vt_posterior_names = VT_NAMES(posteriors);
 const vt_names vt_prior_names = VT_NAMES(priors);
 const vt_names vt_lik_names = VT_NAMES(likelihoods);

@@ -14,10 +14,14 @@ extern "C" {
 
 typedef enum { VT_POSTERIOR_DIAG, VT_POSTERIOR_FULLCOV } vt_posterior_kind;
 typedef enum { VT_PRIOR_STD_NORMAL, VT_PRIOR_MOG } vt_prior_kind;
-typedef enum { VT_LIK_BERNOULLI, VT_LIK_GAUSSIAN_FIXED, VT_LIK_GAUSSIAN_LEARNED } vt_lik_kind;
+/* Bernoulli: binary (or binarized) data; continuous Bernoulli: values in [0, 1];
+ * Gaussian: real values, with a fixed or learned per-dimension σ. */
+typedef enum { VT_LIK_BERNOULLI, VT_LIK_GAUSSIAN_FIXED, VT_LIK_GAUSSIAN_LEARNED,
+               VT_LIK_CONT_BERNOULLI } vt_lik_kind;
 extern const vt_names vt_posterior_names;   /* "diag", "fullcov" */
 extern const vt_names vt_prior_names;       /* "std_normal", "mog" */
-extern const vt_names vt_lik_names;         /* "bernoulli", "gaussian", "gaussian_learned" */
+extern const vt_names vt_lik_names;         /* "bernoulli", "gaussian", "gaussian_learned",
+                                               "continuous_bernoulli" */
 
 #define VT_VAE_MAX_HIDDEN 6
 typedef struct vt_vae_config {
