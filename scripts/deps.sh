@@ -1,10 +1,13 @@
 #!/usr/bin/env bash
 # Install what vtape needs to build, test and train, from Debian's packages.
-# Usage: bash scripts/deps.sh [--torch]   (--torch adds PyTorch for the side-by-side checks)
+# Usage: bash scripts/deps.sh [--test]
+#   --test (or --torch) adds what the test suite needs beyond the build: PyTorch and NumPy
+#   for the side-by-side checks, clang and its runtime for the libFuzzer harnesses.
 set -euo pipefail
 pkgs=(build-essential cmake pkg-config libopenblas-dev libsleef-dev libcriterion-dev
       zlib1g-dev libpng-dev dataset-fashion-mnist)
-[[ "${1:-}" == "--torch" ]] && pkgs+=(python3-torch python3-numpy)
+[[ "${1:-}" == "--test" || "${1:-}" == "--torch" ]] &&
+  pkgs+=(python3-torch python3-numpy clang libclang-rt-dev)
 SUDO=""
 [[ $(id -u) -ne 0 ]] && SUDO="sudo"
 missing=()

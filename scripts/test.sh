@@ -3,7 +3,7 @@
 # Usage: bash scripts/test.sh [--sanitize]   (ASan + UBSan build in build-asan/)
 set -euo pipefail
 cd "$(dirname "$0")/.."
-bash scripts/deps.sh --torch
+bash scripts/deps.sh --test
 build=build
 opts=(-DVT_WERROR=ON)
 if [[ "${1:-}" == "--sanitize" ]]; then
