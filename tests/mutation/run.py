@@ -106,7 +106,7 @@ def run_suites(bdir, suites, timeout, stop_at_first=False):
             caught[s] = ["timeout"]
             continue
         if rc != 0:
-            fails = re.findall(r"\[FAIL\] (\S+?):", out) or ["exit %d" % rc]
+            fails = re.findall(r"\[FAIL\] (\w+::\w+)", out) or ["exit %d" % rc]
             caught[s] = list(dict.fromkeys(fails))
     return caught
 
