@@ -14,19 +14,14 @@
 #include <stdlib.h>
 #include <string.h>
 
-int vt_estimator_parse(const char *name, vt_estimator *out) {
-    static const char *names[] = {"generic", "analytic", "iwae"};
-    for (int i = 0; i < 3; i++)
-        if (name && strcmp(name, names[i]) == 0) {
-            *out = (vt_estimator)i;
-            return 0;
-        }
-    return -1;
-}
 
-const char *vt_estimator_name(vt_estimator e) {
-    return e == VT_EST_GENERIC ? "generic" : e == VT_EST_ANALYTIC ? "analytic" : "iwae";
-}
+
+static const char *const estimator_names[] = {"generic", "analytic", "iwae"};
+const vt_names vt_estimator_names = VT_NAMES(estimator_names);
+
+int vt_estimator_parse(const char *name) { return vt_names_find(&vt_estimator_names, name); }
+
+const char *vt_estimator_name(vt_estimator e) { return vt_names_get(&vt_estimator_names, (int)e); }
 
 vt_elbo_opts vt_elbo_defaults(void) {
     return (vt_elbo_opts){.estimator = VT_EST_ANALYTIC, .k = 1, .beta = 1.0f};
@@ -78,27 +73,43 @@ static void mean_over_samples(const vt_tensor *t, int K, int R, float *out) {
 int vt_elbo(vt_ctx *ctx, const vt_latent_model *m, vt_tensor *x, vt_tensor *c,
             const vt_elbo_opts *opts, vt_elbo_terms *out) {
     vt_elbo_opts o = opts ? *opts : vt_elbo_defaults();
-    int K = o.k > 0 ? o.k : 1;
+    if (!out) return vt_fail(ctx, "vt_elbo: out is NULL"), -1;
     memset(out, 0, sizeof *out);
+    if (!ctx) return -1;
+    if (!m || !m->posterior || !m->prior || !m->likelihood) {
+        vt_fail(ctx, "vt_elbo: the model or one of its posterior, prior, likelihood is NULL");
+        return -1;
+    }
+    if (o.k < 0) {
+        vt_fail(ctx, "vt_elbo: k = %d samples (need k >= 1, or 0 for 1)", o.k);
+        return -1;
+    }
+    int K = o.k > 0 ? o.k : 1;
     if (!vt_check(ctx, "vt_elbo", x)) return -1;
     if (o.free_bits < 0 || !(o.beta >= 0)) {
         vt_fail(ctx, "vt_elbo: beta %g and free bits %g must be >= 0", o.beta, o.free_bits);
         return -1;
     }
     int R = vt_rows(x);
+    vt_ctx_set_scope(ctx, "posterior q(z|x)");
     vt_dist *q = m->posterior(ctx, m, x, c);
+    vt_ctx_set_scope(ctx, "prior p(z)");
     vt_dist *p = m->prior(ctx, m, R, c);
     if (!q || !p || vt_ctx_error(ctx)) {
         if (!vt_ctx_error(ctx)) vt_fail(ctx, "vt_elbo: the model gave no posterior or prior");
         return -1;
     }
+    vt_ctx_set_scope(ctx, "posterior sample z ~ q(z|x)");
     vt_tensor *z = q->ops->rsample(ctx, q, K);                       /* K·R x Z */
+    vt_ctx_set_scope(ctx, "likelihood p(x|z)");
     vt_dist *lik = m->likelihood(ctx, m, z, c);
     if (!lik) {
         if (!vt_ctx_error(ctx)) vt_fail(ctx, "vt_elbo: the model gave no likelihood");
         return -1;
     }
+    vt_ctx_set_scope(ctx, "reconstruction log p(x|z)");
     vt_tensor *log_px = lik->ops->log_prob(ctx, lik, x);              /* K·R x 1 */
+    vt_ctx_set_scope(ctx, "KL(q(z|x) || p(z))");
     float *elbo_rows = vt_arena_alloc(ctx, (size_t)R * sizeof(float));
     if (!elbo_rows || vt_ctx_error(ctx)) return -1;
     out->rec = -mean_of(log_px);
@@ -130,6 +141,7 @@ int vt_elbo(vt_ctx *ctx, const vt_latent_model *m, vt_tensor *x, vt_tensor *c,
             mean_over_samples(log_w, K, R, elbo_rows);
         }
     }
+    vt_ctx_set_scope(ctx, NULL);
     if (vt_ctx_error(ctx)) return -1;
     double s = 0;
     for (int r = 0; r < R; r++) s += elbo_rows[r];

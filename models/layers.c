@@ -5,19 +5,14 @@
 #include <stdio.h>
 #include <string.h>
 
-int vt_act_parse(const char *name, vt_act *out) {
-    static const char *names[] = {"relu", "softplus", "tanh"};
-    for (int i = 0; i < 3; i++)
-        if (name && strcmp(name, names[i]) == 0) {
-            *out = (vt_act)i;
-            return 0;
-        }
-    return -1;
-}
+static const char *const act_names[] = {"relu", "softplus", "tanh"};
+const vt_names vt_act_names = VT_NAMES(act_names);
 
-const char *vt_act_name(vt_act a) {
-    return a == VT_ACT_RELU ? "relu" : a == VT_ACT_SOFTPLUS ? "softplus" : "tanh";
-}
+int vt_act_parse(const char *name) { return vt_names_find(&vt_act_names, name); }
+
+const char *vt_act_name(vt_act a) { return vt_names_get(&vt_act_names, (int)a); }
+
+
 
 vt_tensor *vt_activate(vt_ctx *ctx, vt_act a, vt_tensor *x) {
     switch (a) {
@@ -55,6 +50,7 @@ int vt_linear_layer_init(vt_linear_layer *l, vt_store *s, const char *name, int 
 }
 
 vt_tensor *vt_linear_layer_forward(vt_ctx *ctx, const vt_linear_layer *l, vt_tensor *x) {
+    if (!l) return vt_fail(ctx, "vt_linear_layer_forward: the layer is NULL");
     return vt_linear(ctx, x, l->w, l->b);
 }
 
@@ -76,6 +72,7 @@ int vt_mlp_init(vt_mlp *m, vt_store *s, const char *prefix, int n_dims, const in
 }
 
 vt_tensor *vt_mlp_forward(vt_ctx *ctx, const vt_mlp *m, vt_tensor *x) {
+    if (!m) return vt_fail(ctx, "vt_mlp_forward: the MLP is NULL");
     for (int i = 0; i < m->n_layers; i++) {
         x = vt_linear_layer_forward(ctx, &m->layer[i], x);
         if (i < m->n_layers - 1) x = vt_activate(ctx, m->act, x);
@@ -102,5 +99,6 @@ vt_tensor *vt_gated_linear(vt_ctx *ctx, vt_tensor *x, vt_tensor *w1, vt_tensor *
 }
 
 vt_tensor *vt_gated_layer_forward(vt_ctx *ctx, const vt_gated_layer *g, vt_tensor *x) {
+    if (!g) return vt_fail(ctx, "vt_gated_layer_forward: the layer is NULL");
     return vt_gated_linear(ctx, x, g->value.w, g->value.b, g->gate.w, g->gate.b);
 }

@@ -15,8 +15,12 @@ vt_vae_config vt_vae_default_config(void) {
                            .likelihood = VT_LIK_BERNOULLI, .lik_logsig = 0.0f};
 }
 
+/* 2Z (+ Z² for the full covariance), or -1 when that passes INT_MAX. */
 static int enc_out_cols(const vt_vae_config *c) {
-    return 2 * c->latent + (c->posterior == VT_POSTERIOR_FULLCOV ? c->latent * c->latent : 0);
+    int zz = 0, two = 0;
+    if (c->posterior == VT_POSTERIOR_FULLCOV && !vt_int_mul(c->latent, c->latent, &zz)) return -1;
+    if (!vt_int_mul(2, c->latent, &two) || zz > INT_MAX - two) return -1;
+    return two + zz;
 }
 
 /* ---- the three functions the ELBO estimators call ---- */
@@ -77,11 +81,14 @@ static vt_dist *likelihood(vt_ctx *ctx, const vt_latent_model *m, vt_tensor *z, 
 
 int vt_vae_init(vt_vae *v, const vt_vae_config *cfg, vt_error *err) {
     vt_error_clear(err);
+    if (!v || !cfg) return vt_error_set(err, VT_EARG, "vt_vae_init: model and configuration are required");
     memset(v, 0, sizeof *v);
     v->cfg = *cfg;
     const vt_vae_config *c = &v->cfg;
     if (c->x_dim < 1 || c->latent < 1 || c->n_hidden < 0 || c->n_hidden > VT_VAE_MAX_HIDDEN ||
-        c->n_classes < 0 || (c->prior == VT_PRIOR_MOG && c->mog_components < 1)) {
+        c->n_classes < 0 || (c->prior == VT_PRIOR_MOG && c->mog_components < 1) ||
+        enc_out_cols(c) < 0 || c->x_dim > INT_MAX - c->n_classes ||
+        c->latent > INT_MAX - c->n_classes) {
         vt_error_set(err, VT_EARG, "vae: bad configuration (x_dim %d, latent %d, %d hidden layers, "
                  "%d classes, %d mixture components)", c->x_dim, c->latent, c->n_hidden,
                  c->n_classes, c->mog_components);
@@ -152,6 +159,11 @@ void vt_vae_free(vt_vae *v) {
 
 int vt_vae_loss(vt_ctx *ctx, vt_vae *v, vt_tensor *x, vt_tensor *c, const vt_elbo_opts *opts,
                 vt_elbo_terms *out) {
+    if (!v || !v->store) {
+        if (out) memset(out, 0, sizeof *out);
+        vt_fail(ctx, "vt_vae_loss: the model is NULL or not initialised");
+        return -1;
+    }
     v->model.self = v;
     return vt_elbo(ctx, &v->model, x, c, opts, out);
 }
@@ -159,6 +171,7 @@ int vt_vae_loss(vt_ctx *ctx, vt_vae *v, vt_tensor *x, vt_tensor *c, const vt_elb
 /* These go through v->model's callbacks, so a prior, posterior or likelihood swapped
  * there is used for generation and reconstruction as well as for the loss. */
 vt_tensor *vt_vae_decode_mean(vt_ctx *ctx, vt_vae *v, vt_tensor *z, vt_tensor *c) {
+    if (!v || !v->store) return vt_fail(ctx, "vt_vae_decode_mean: the model is NULL or not initialised");
     v->model.self = v;
     if (!check_condition(ctx, v, c)) return vt_fail(ctx, "vt_vae_decode_mean");
     vt_dist *lik = v->model.likelihood(ctx, &v->model, z, c);
@@ -167,6 +180,7 @@ vt_tensor *vt_vae_decode_mean(vt_ctx *ctx, vt_vae *v, vt_tensor *z, vt_tensor *c
 }
 
 vt_tensor *vt_vae_generate(vt_ctx *ctx, vt_vae *v, int n, vt_tensor *c) {
+    if (!v || !v->store) return vt_fail(ctx, "vt_vae_generate: the model is NULL or not initialised");
     v->model.self = v;
     vt_dist *p = v->model.prior(ctx, &v->model, n, c);
     if (!p) return vt_fail(ctx, "vt_vae_generate: no prior");
@@ -174,6 +188,7 @@ vt_tensor *vt_vae_generate(vt_ctx *ctx, vt_vae *v, int n, vt_tensor *c) {
 }
 
 vt_tensor *vt_vae_encode_mean(vt_ctx *ctx, vt_vae *v, vt_tensor *x, vt_tensor *c) {
+    if (!v || !v->store) return vt_fail(ctx, "vt_vae_encode_mean: the model is NULL or not initialised");
     v->model.self = v;
     vt_dist *q = v->model.posterior(ctx, &v->model, x, c);
     return q ? q->p[0] : vt_fail(ctx, "vt_vae_encode_mean: no posterior");

@@ -6,15 +6,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const char *const POSTERIORS[] = {"diag", "fullcov"};
-static const char *const PRIORS[] = {"std_normal", "mog"};
-static const char *const LIKELIHOODS[] = {"bernoulli", "gaussian", "gaussian_learned"};
-
-static int lookup(const char *const *names, int n, const char *s) {
-    for (int i = 0; i < n; i++)
-        if (strcmp(names[i], s) == 0) return i;
-    return -1;
-}
+static const char *const posteriors[] = {"diag", "fullcov"};
+static const char *const priors[] = {"std_normal", "mog"};
+static const char *const likelihoods[] = {"bernoulli", "gaussian", "gaussian_learned"};
+const vt_names vt_posterior_names = VT_NAMES(posteriors);
+const vt_names vt_prior_names = VT_NAMES(priors);
+const vt_names vt_lik_names = VT_NAMES(likelihoods);
 
 /* Parse a positive int in [1, max] from s; end at '-' ',' or NUL. */
 static int parse_dim(const char *s, char **end, int max) {
@@ -57,8 +54,8 @@ int vt_vae_config_format(const vt_vae_config *c, char *buf, size_t len) {
     int n = snprintf(buf, len, "x_dim=%d hidden=%s latent=%d act=%s classes=%d posterior=%s "
                      "prior=%s mog=%d likelihood=%s lik_logsig=%.9g seed=%llu",
                      c->x_dim, c->n_hidden ? hidden : "none", c->latent, vt_act_name(c->act),
-                     c->n_classes, POSTERIORS[c->posterior], PRIORS[c->prior],
-                     c->mog_components, LIKELIHOODS[c->likelihood], c->lik_logsig,
+                     c->n_classes, vt_names_get(&vt_posterior_names, c->posterior), vt_names_get(&vt_prior_names, c->prior),
+                     c->mog_components, vt_names_get(&vt_lik_names, c->likelihood), c->lik_logsig,
                      (unsigned long long)c->seed);
     return n > 0 && (size_t)n < len ? 0 : -1;
 }
@@ -82,10 +79,10 @@ int vt_vae_config_parse(vt_vae_config *out, const char *text, vt_error *err) {
         else if (!strcmp(k, "latent")) { if ((c.latent = parse_dim(v, &end, 1 << 16)) < 0 || *end) goto bad; }
         else if (!strcmp(k, "classes")) { c.n_classes = (int)strtol(v, &end, 10); if (*end || c.n_classes < 0 || c.n_classes > 1 << 16) goto bad; }
         else if (!strcmp(k, "mog")) { if ((c.mog_components = parse_dim(v, &end, 1 << 16)) < 0 || *end) goto bad; }
-        else if (!strcmp(k, "act")) { if (vt_act_parse(v, &c.act) != 0) goto bad; }
-        else if (!strcmp(k, "posterior")) { int i = lookup(POSTERIORS, 2, v); if (i < 0) goto bad; c.posterior = (vt_posterior_kind)i; }
-        else if (!strcmp(k, "prior")) { int i = lookup(PRIORS, 2, v); if (i < 0) goto bad; c.prior = (vt_prior_kind)i; }
-        else if (!strcmp(k, "likelihood")) { int i = lookup(LIKELIHOODS, 3, v); if (i < 0) goto bad; c.likelihood = (vt_lik_kind)i; }
+        else if (!strcmp(k, "act")) { int a = vt_act_parse(v); if (a < 0) goto bad; c.act = (vt_act)a; }
+        else if (!strcmp(k, "posterior")) { int i = vt_names_find(&vt_posterior_names, v); if (i < 0) goto bad; c.posterior = (vt_posterior_kind)i; }
+        else if (!strcmp(k, "prior")) { int i = vt_names_find(&vt_prior_names, v); if (i < 0) goto bad; c.prior = (vt_prior_kind)i; }
+        else if (!strcmp(k, "likelihood")) { int i = vt_names_find(&vt_lik_names, v); if (i < 0) goto bad; c.likelihood = (vt_lik_kind)i; }
         else if (!strcmp(k, "lik_logsig")) { c.lik_logsig = strtof(v, &end); if (*end) goto bad; }
         else if (!strcmp(k, "seed")) { c.seed = strtoull(v, &end, 10); if (*end) goto bad; }
         else if (!strcmp(k, "hidden")) {
@@ -110,4 +107,40 @@ int vt_vae_config_parse(vt_vae_config *out, const char *text, vt_error *err) {
     }
     *out = c;
     return 0;
+}
+
+/* in·out weights and out biases per layer of an MLP through sizes d[0..n). */
+static int mlp_numel(const size_t *d, int n, size_t *total) {
+    for (int i = 0; i + 1 < n; i++) {
+        size_t w;
+        if (!vt_size_mul(d[i], d[i + 1], &w) || !vt_size_add(*total, w, total) ||
+            !vt_size_add(*total, d[i + 1], total))
+            return 0;
+    }
+    return 1;
+}
+
+size_t vt_vae_config_numel(const vt_vae_config *c) {
+    if (!c || c->n_hidden < 0 || c->n_hidden > VT_VAE_MAX_HIDDEN || c->x_dim < 1 ||
+        c->latent < 1 || c->n_classes < 0)
+        return 0;
+    size_t Z = (size_t)c->latent, C = (size_t)c->n_classes, X = (size_t)c->x_dim;
+    size_t enc[VT_VAE_MAX_HIDDEN + 2], dec[VT_VAE_MAX_HIDDEN + 2], total = 0, zz = 0;
+    int n = 0;
+    if (c->posterior == VT_POSTERIOR_FULLCOV && !vt_size_mul(Z, Z, &zz)) return 0;
+    enc[n] = X + C, dec[n] = Z + C, n++;
+    for (int i = 0; i < c->n_hidden; i++, n++) {
+        if (c->hidden[i] < 1) return 0;
+        enc[n] = (size_t)c->hidden[i];
+        dec[n] = (size_t)c->hidden[c->n_hidden - 1 - i];
+    }
+    enc[n] = 2 * Z + zz, dec[n] = X, n++;
+    if (!mlp_numel(enc, n, &total) || !mlp_numel(dec, n, &total)) return 0;
+    size_t mog = 0;
+    if (c->prior == VT_PRIOR_MOG &&
+        (c->mog_components < 1 || !vt_size_mul((size_t)c->mog_components, 2 * Z + 1, &mog)))
+        return 0;
+    if (!vt_size_add(total, mog, &total)) return 0;
+    if (c->likelihood == VT_LIK_GAUSSIAN_LEARNED && !vt_size_add(total, X, &total)) return 0;
+    return total;
 }

@@ -6,6 +6,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "vtape/io.h"
+
+static const char *const model_names[] = {"vae", "cvae", "beta-vae"};
+const vt_names cli_model_names = VT_NAMES(model_names);
+
 #define INT(n, f, meta, lo, hi, h) {.name = n, .kind = CLI_OPT_INT, .dest = &o->f, .metavar = meta, .min = lo, .max = hi, .help = h}
 #define REAL(n, f, meta, lo, hi, h) {.name = n, .kind = CLI_OPT_REAL, .dest = &o->f, .metavar = meta, .min = lo, .max = hi, .help = h}
 #define CHOICE(n, f, list, h) {.name = n, .kind = CLI_OPT_CHOICE, .dest = &o->f, .choices = list, .help = h}
@@ -14,37 +19,40 @@
 void cli_train_cli_init(cli_train_cli *cli) {
     cli_train_options *o = &cli->o;
     *o = (cli_train_options){
-        .model = CLI_MODEL_VAE, .arch = "784-512-256", .latent = 32, .mog_components = 10,
+        .model = CLI_MODEL_VAE, .estimator = VT_EST_ANALYTIC, .optimizer = VT_ADAM,
+        .binarize = VT_BIN_DYNAMIC, .act = VT_ACT_RELU, .posterior = VT_POSTERIOR_DIAG,
+        .prior = VT_PRIOR_STD_NORMAL, .likelihood = VT_LIK_BERNOULLI, .lr_schedule = VT_LR_CONSTANT,
+        .arch = "784-512-256", .latent = 32, .mog_components = 10,
         .k = 1, .beta = 1.0, .beta_schedule = -1, .warmup_epochs = 5.0, .cycles = 4,
         .lr = 1e-3, .lr_gamma = 0.5, .lr_step_epochs = 1.0, .weight_decay = -1.0,
         .epochs = 2, .batch = 128, .test_seed = 12345, .threads = 1, .blas_threads = 2,
         .iw_k = 1000, .iw_n = 1000, .iw_chunk = 50000, .data_dir = VT_FASHION_DIR,
         .out = "out"};
     const cli_opt table[] = {
-        CHOICE("model", model, CLI_CHOICES_MODEL,
+        CHOICE("model", model, &cli_model_names,
                "vae; cvae (encoder and decoder see the one-hot label); beta-vae (KL weight annealed)"),
         STR("arch", arch, "SIZES", "input size, then encoder hidden sizes; the decoder mirrors them"),
         INT("latent", latent, "Z", 1, 65536, "latent dimensions"),
-        CHOICE("act", act, CLI_CHOICES_ACT, "hidden-layer activation"),
-        CHOICE("posterior", posterior, CLI_CHOICES_POSTERIOR, "q(z|x): diagonal or full-covariance Gaussian"),
-        CHOICE("prior", prior, CLI_CHOICES_PRIOR, "p(z): N(0, I) or a learned mixture of Gaussians"),
+        CHOICE("act", act, &vt_act_names, "hidden-layer activation"),
+        CHOICE("posterior", posterior, &vt_posterior_names, "q(z|x): diagonal or full-covariance Gaussian"),
+        CHOICE("prior", prior, &vt_prior_names, "p(z): N(0, I) or a learned mixture of Gaussians"),
         INT("mog-components", mog_components, "C", 1, 4096, "mixture components of --prior mog"),
-        CHOICE("likelihood", likelihood, CLI_CHOICES_LIKELIHOOD,
+        CHOICE("likelihood", likelihood, &vt_lik_names,
                "p(x|z): Bernoulli, Gaussian with fixed sigma, or Gaussian with learned sigma"),
         REAL("lik-logsig", lik_logsig, "S", -20, 20, "Gaussian likelihood: (initial) log sigma"),
-        CHOICE("estimator", estimator, CLI_CHOICES_ESTIMATOR,
-               "ELBO estimator: closed-form KL, log p(x,z) - log q(z|x), or the IWAE bound"),
+        CHOICE("estimator", estimator, &vt_estimator_names,
+               "ELBO estimator: log p(x,z) - log q(z|x), closed-form KL, or the IWAE bound"),
         INT("k", k, "K", 1, 100000, "posterior samples per datapoint"),
         REAL("beta", beta, "B", 0, 1e6, "weight of the KL term (the target of a schedule)"),
-        CHOICE("beta-schedule", beta_schedule, CLI_CHOICES_BETA,
+        CHOICE("beta-schedule", beta_schedule, &vt_beta_kind_names,
                "KL weight over training steps: constant, linear warm-up from 0, or cyclical"),
         REAL("warmup-epochs", warmup_epochs, "E", 0, 1e6, "linear beta schedule: epochs of warm-up"),
         INT("cycles", cycles, "M", 1, 1000000, "cyclical beta schedule: cycles over the run"),
         REAL("free-bits", free_bits, "LAMBDA", 0, 1e6, "free bits: KL floor per latent group in nats (0 off)"),
         INT("fb-groups", fb_groups, "G", 0, 65536, "free-bits groups (0: one per latent dimension)"),
-        CHOICE("optimizer", optimizer, CLI_CHOICES_OPTIMIZER, "optimizer"),
+        CHOICE("optimizer", optimizer, &vt_optim_kind_names, "optimizer"),
         REAL("lr", lr, "RATE", 0, 1e3, "learning rate"),
-        CHOICE("lr-schedule", lr_schedule, CLI_CHOICES_LR,
+        CHOICE("lr-schedule", lr_schedule, &vt_lr_kind_names,
                "learning rate over the run: constant, step decay, or cosine to --lr-min"),
         REAL("lr-gamma", lr_gamma, "G", 1e-9, 1, "step schedule: decay factor"),
         REAL("lr-step-epochs", lr_step_epochs, "E", 1e-6, 1e6, "step schedule: epochs between decays"),
@@ -54,8 +62,8 @@ void cli_train_cli_init(cli_train_cli *cli) {
         REAL("clip", clip, "NORM", 0, 1e30, "clip the global gradient norm to this (0 off)"),
         INT("epochs", epochs, "N", 1, 1000000, "training epochs (with --resume: the total)"),
         INT("batch", batch, "N", 1, 1000000, "batch size"),
-        CHOICE("binarize", binarize, CLI_CHOICES_BINARIZE,
-               "training pixels: fresh Bernoulli sample per batch, one fixed sample, x > 0.5, or grey"),
+        CHOICE("binarize", binarize, &vt_binarize_names,
+               "training pixels: grey, one fixed Bernoulli sample, a fresh sample per batch, or x > 0.5"),
         INT("train-limit", train_limit, "N", 0, INT_MAX, "use the first N training images (0 all)"),
         INT("test-limit", test_limit, "N", 0, INT_MAX, "use the first N test images (0 all)"),
         INT("seed", seed, "S", 0, INT_MAX, "initialisation, shuffling and noise"),
@@ -70,6 +78,10 @@ void cli_train_cli_init(cli_train_cli *cli) {
         STR("out", out, "DIR", "output directory: metrics.csv, checkpoint.vtck, images"),
         {.name = "resume", .kind = CLI_OPT_FLAG, .dest = &o->resume,
          .help = "continue from DIR/checkpoint.vtck if present, with the run's saved options"},
+        INT("checkpoint-every", checkpoint_every, "STEPS", 0, INT_MAX,
+            "also save the checkpoint every STEPS optimizer steps (0: at epoch ends only)"),
+        {.name = "force", .kind = CLI_OPT_FLAG, .dest = &o->force,
+         .help = "start a new run in a directory that holds another run's files (they are replaced)"},
         CLI_OPT_END,
     };
     _Static_assert(sizeof table / sizeof table[0] <= CLI_TRAIN_N_OPTS + 1, "option table size");
@@ -82,14 +94,11 @@ void cli_train_cli_init(cli_train_cli *cli) {
 void cli_train_help(FILE *out, cli_train_cli *cli) {
     cli_opts_help(out, "vtape train [options]",
                  "Train a VAE on Fashion-MNIST. Writes DIR/metrics.csv (one row per epoch),\n"
-                 "DIR/checkpoint.vtck (after every epoch), DIR/run.txt (the options),\n"
+                 "DIR/checkpoint.vtck (after every epoch, and every --checkpoint-every steps;\n"
+                 "SIGINT/SIGTERM save it and stop), DIR/run.txt (the options),\n"
                  "DIR/final.json (test NELBO, importance-sampled -log p(x), wall times), the\n"
                  "images of `vtape sample` and DIR/loss.png.",
                  cli->table);
-}
-
-static const char *choice(const char *list, int i, char *buf) {
-    return cli_opt_choice_name(list, i, buf, 64);
 }
 
 void cli_train_options_resolve(cli_train_options *o) {
@@ -98,9 +107,7 @@ void cli_train_options_resolve(cli_train_options *o) {
 }
 
 int cli_train_options_check(const cli_train_options *o, vt_error *err) {
-    char est[64];
-    choice(CLI_CHOICES_ESTIMATOR, o->estimator, est);
-    if (!strcmp(est, "iwae")) {
+    if (o->estimator == VT_EST_IWAE) {
         if (o->beta != 1.0 || o->beta_schedule > VT_BETA_CONSTANT) {
             vt_error_set(err, VT_EARG, "--estimator iwae has no KL term to weight: use --beta 1 and "
                                   "--beta-schedule constant (and not --model beta-vae)");
@@ -140,7 +147,7 @@ int cli_train_model_config(const cli_train_options *o, int x_dim, vt_vae_config 
         return -1;
     }
     cfg->latent = o->latent;
-    cfg->act = (vt_act)o->act;                      /* same order as CLI_CHOICES_ACT */
+    cfg->act = (vt_act)o->act;
     cfg->posterior = (vt_posterior_kind)o->posterior;
     cfg->prior = (vt_prior_kind)o->prior;
     cfg->mog_components = o->mog_components;
@@ -152,9 +159,8 @@ int cli_train_model_config(const cli_train_options *o, int x_dim, vt_vae_config 
 }
 
 vt_elbo_opts cli_train_elbo_opts(const cli_train_options *o) {
-    char name[64];
     vt_elbo_opts e = vt_elbo_defaults();
-    vt_estimator_parse(choice(CLI_CHOICES_ESTIMATOR, o->estimator, name), &e.estimator);
+    e.estimator = (vt_estimator)o->estimator;
     e.k = o->k;
     e.beta = (float)o->beta;
     e.free_bits = (float)o->free_bits;
@@ -163,9 +169,9 @@ vt_elbo_opts cli_train_elbo_opts(const cli_train_options *o) {
 }
 
 int cli_train_optim_config(const cli_train_options *o, vt_optim_config *cfg, vt_error *err) {
-    char name[64];
     vt_error msg = {0};
-    int kind = vt_optim_kind_parse(choice(CLI_CHOICES_OPTIMIZER, o->optimizer, name));
+    int kind = o->optimizer;
+    const char *name = vt_optim_kind_name((vt_optim_kind)kind);
     *cfg = vt_optim_defaults((vt_optim_kind)kind);
     if (o->weight_decay >= 0) cfg->weight_decay = (float)o->weight_decay;
     if (o->momentum > 0 && kind != VT_SGD) {
@@ -212,32 +218,39 @@ int cli_train_beta_schedule(const cli_train_options *o, long steps_per_epoch,
     return 0;
 }
 
-vt_binarize cli_train_binarize(const cli_train_options *o) {
-    static const vt_binarize modes[] = {VT_BIN_DYNAMIC, VT_BIN_STATIC, VT_BIN_THRESHOLD, VT_BIN_NONE};
-    return modes[o->binarize];
+vt_binarize cli_train_binarize(const cli_train_options *o) { return (vt_binarize)o->binarize; }
+
+int cli_run_file_write(const char *path, const cli_opt *table, const char *run_id, vt_error *err) {
+    vt_atomic_file af;
+    if (vt_atomic_begin(&af, path, err) != 0) return -1;
+    fprintf(af.f, "# vtape train options of this run (read by --resume, eval and sample)\n");
+    if (run_id) fprintf(af.f, "# run-id: %s\n", run_id);
+    for (const cli_opt *o = table; o->name; o++) {
+        if (!strcmp(o->name, "resume") || !strcmp(o->name, "force")) continue;   /* how it was started */
+        const cli_opt one[2] = {*o, CLI_OPT_END};
+        cli_opts_write(af.f, one);
+    }
+    return vt_atomic_commit(&af, err) == 0 ? 0 : -1;
 }
 
-int cli_run_file_write(const char *path, const cli_opt *table, vt_error *err) {
-    char tmp[4200];
-    snprintf(tmp, sizeof tmp, "%s.tmp", path);
-    FILE *f = fopen(tmp, "w");
-    if (!f) {
-        vt_error_set(err, VT_EIO, "%s: cannot create: %s", tmp, strerror(errno));
-        return -1;
-    }
-    fprintf(f, "# vtape train options of this run (read by --resume, eval and sample)\n");
-    for (const cli_opt *o = table; o->name; o++) {
-        if (!strcmp(o->name, "resume")) continue;   /* how it was started, not what it is */
-        const cli_opt one[2] = {*o, CLI_OPT_END};
-        cli_opts_write(f, one);
-    }
-    int bad = ferror(f) | fclose(f);
-    if (bad || rename(tmp, path) != 0) {
-        vt_error_set(err, VT_EIO, "%s: cannot write: %s", path, strerror(errno));
-        remove(tmp);
-        return -1;
-    }
-    return 0;
+int cli_run_file_id(const char *path, char *id, size_t len) {
+    FILE *f = fopen(path, "r");
+    if (!f) return -1;
+    char line[256];
+    int rc = -1;
+    const char *key = "# run-id: ";
+    while (rc != 0 && fgets(line, sizeof line, f))
+        if (!strncmp(line, key, strlen(key))) {
+            const char *v = line + strlen(key);
+            size_t n = strcspn(v, "\n");
+            if (n > 0 && n < len) {
+                memcpy(id, v, n);
+                id[n] = '\0';
+                rc = 0;
+            }
+        }
+    fclose(f);
+    return rc;
 }
 
 int cli_run_file_read(const char *path, cli_opt *table, char **buf, vt_error *err) {

@@ -9,18 +9,9 @@
 #include "vtape/vae.h"
 
 /* Choice lists; each option stores an index into its list. */
-#define CLI_CHOICES_MODEL      "vae|cvae|beta-vae"
-#define CLI_CHOICES_ACT        "relu|softplus|tanh"
-#define CLI_CHOICES_POSTERIOR  "diag|fullcov"
-#define CLI_CHOICES_PRIOR      "std_normal|mog"
-#define CLI_CHOICES_LIKELIHOOD "bernoulli|gaussian|gaussian_learned"
-#define CLI_CHOICES_ESTIMATOR  "analytic|generic|iwae"
-#define CLI_CHOICES_BETA       "constant|linear|cyclical"
-#define CLI_CHOICES_OPTIMIZER  "adam|adamw|sgd"
-#define CLI_CHOICES_LR         "constant|step|cosine"
-#define CLI_CHOICES_BINARIZE   "dynamic|static|threshold|none"
 
 enum { CLI_MODEL_VAE, CLI_MODEL_CVAE, CLI_MODEL_BETA_VAE };
+extern const vt_names cli_model_names;   /* "vae", "cvae", "beta-vae" */
 
 typedef struct cli_train_options {
     int model;
@@ -44,9 +35,10 @@ typedef struct cli_train_options {
     int threads, blas_threads, iw_k, iw_n, iw_chunk;
     const char *data_dir, *out;
     int resume;
+    int checkpoint_every, force;
 } cli_train_options;
 
-#define CLI_TRAIN_N_OPTS 44
+#define CLI_TRAIN_N_OPTS 48
 typedef struct cli_train_cli {
     cli_train_options o;
     cli_opt table[CLI_TRAIN_N_OPTS + 1];
@@ -74,7 +66,9 @@ vt_binarize cli_train_binarize(const cli_train_options *o);
 /* The run file: every option as "name=value" lines, so --resume, eval and sample know
  * how a run was trained. cli_run_file_read applies a file onto the table; `buf` keeps
  * the strings the options point into and is freed by the caller. */
-int cli_run_file_write(const char *path, const cli_opt *table, vt_error *err);
+int cli_run_file_write(const char *path, const cli_opt *table, const char *run_id, vt_error *err);
+/* The run id of a run file (its "# run-id: X" line) into id. 0, or -1 when it has none. */
+int cli_run_file_id(const char *path, char *id, size_t len);
 int cli_run_file_read(const char *path, cli_opt *table, char **buf, vt_error *err);
 
 #endif

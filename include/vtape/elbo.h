@@ -26,7 +26,8 @@ typedef enum {
     VT_EST_ANALYTIC,  /* (B) E_q log p(x|z) − KL(q‖p), closed-form KL when registered */
     VT_EST_IWAE,      /* log (1/K) Σ_k p(x, z_k)/q(z_k|x): the importance-weighted bound */
 } vt_estimator;
-int vt_estimator_parse(const char *name, vt_estimator *out);   /* generic|analytic|iwae */
+extern const vt_names vt_estimator_names;   /* "generic", "analytic", "iwae" */
+int vt_estimator_parse(const char *name);   /* the estimator, or -1 if unknown */
 const char *vt_estimator_name(vt_estimator e);
 
 typedef struct vt_elbo_opts {
@@ -76,7 +77,8 @@ typedef struct vt_beta_schedule {
 
 int vt_beta_schedule_check(const vt_beta_schedule *s, vt_error *err);
 float vt_beta_at(const vt_beta_schedule *s, long step);   /* NaN when invalid */
-/* "constant", "linear", "cyclical" -> kind, or -1. */
+extern const vt_names vt_beta_kind_names;   /* "constant", "linear", "cyclical" */
+/* name -> kind, or -1. */
 int vt_beta_kind_parse(const char *name);
 const char *vt_beta_kind_name(vt_beta_kind kind);
 

@@ -15,6 +15,9 @@ extern "C" {
 typedef enum { VT_POSTERIOR_DIAG, VT_POSTERIOR_FULLCOV } vt_posterior_kind;
 typedef enum { VT_PRIOR_STD_NORMAL, VT_PRIOR_MOG } vt_prior_kind;
 typedef enum { VT_LIK_BERNOULLI, VT_LIK_GAUSSIAN_FIXED, VT_LIK_GAUSSIAN_LEARNED } vt_lik_kind;
+extern const vt_names vt_posterior_names;   /* "diag", "fullcov" */
+extern const vt_names vt_prior_names;       /* "std_normal", "mog" */
+extern const vt_names vt_lik_names;         /* "bernoulli", "gaussian", "gaussian_learned" */
 
 #define VT_VAE_MAX_HIDDEN 6
 typedef struct vt_vae_config {
@@ -39,6 +42,9 @@ int vt_vae_parse_arch(vt_vae_config *cfg, const char *arch, vt_error *err);
 /* One-line "key=value ..." form, kept in checkpoints; parse checks every field. */
 int vt_vae_config_format(const vt_vae_config *cfg, char *buf, size_t len);
 int vt_vae_config_parse(vt_vae_config *cfg, const char *text, vt_error *err);
+/* Parameter elements vt_vae_init would create for cfg (0 when a count overflows):
+ * compare with a checkpoint's table (vt_checkpoint_inspect) before building. */
+size_t vt_vae_config_numel(const vt_vae_config *cfg);
 
 typedef struct vt_vae {
     vt_vae_config cfg;

@@ -232,9 +232,9 @@ mutant("idx-dims-little-endian", "data/idx.c",
        "IDX dimensions read little-endian")
 
 # ---------------- checkpoints ----------------
-mutant("checkpoint-crc-unchecked", "io/checkpoint.c",
-       "if ((uint32_t)crc != get_u32(&t, \"checksum\")) {",
-       "if ((uint32_t)crc != get_u32(&t, \"checksum\") && 0) {",
+mutant("checkpoint-crc-unchecked", "io/checkpoint_read.c",
+       "if (vt_ckpt_crc(c->file, (size_t)len) != get_u32(&t, \"checksum\"))",
+       "if (vt_ckpt_crc(c->file, (size_t)len) != get_u32(&t, \"checksum\") && 0)",
        "checkpoint CRC read but never compared")
 mutant("checkpoint-u32-big-endian", "io/checkpoint.c",
        "unsigned char c[4] = {v, v >> 8, v >> 16, v >> 24};",
