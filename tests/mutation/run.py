@@ -29,8 +29,8 @@ ROOT = os.path.dirname(os.path.dirname(HERE))
 sys.path.insert(0, HERE)
 import mutants  # noqa: E402
 
-# Suites that need a trained model, PyTorch or the command's training runs: too slow here.
-SLOW = {"test_trained", "test_torch_step", "test_cli"}
+# Suites that train models, need PyTorch, or run the command (training runs, kills): slow.
+SLOW = {"test_trained", "test_torch_step", "test_cli", "test_cli_reliability", "test_kill_resume"}
 
 
 def sh(cmd, cwd=None, timeout=None, env=None):
