@@ -31,6 +31,7 @@ set(uses_data   core data)
 set(uses_check  core ops check)
 set(public_only cli examples benchmarks)
 set(private_dist ops)                 # the families' kernels use ops/vmath.h
+set(private_benchmarks ops)           # bench_gemm times the GEMM backends themselves
 
 set(bad "")
 foreach(folder core ops dist models optim io data check cli examples benchmarks)

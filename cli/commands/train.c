@@ -158,6 +158,7 @@ static int build_model(train_run *r) {
     if (!r->resuming) cli_run_id_new(r->rs.run_id, sizeof r->rs.run_id);
     r->rs.blas_threads = o->blas_threads;
     r->tr.ctx = vt_ctx_new(&(vt_ctx_opts){.seed = r->state.seed, .threads = o->threads});
+    vt_optim_set_ctx(r->tr.opt, r->tr.ctx);   /* Adam on the same threads as the step */
     if (!r->tr.ctx) return cli_fail(CMD, CLI_EXIT_FAIL, "out of memory");
     vt_ctx_set_step(r->tr.ctx, r->state.noise_step);   /* resumed noise continues */
     r->tr.step = (long)r->state.step;
