@@ -63,9 +63,9 @@ mutant("linear-bias-grad-sign", "ops/linalg.c",
        "for (int j = 0; j < H; j++) gb[j] -= g[j];",
        "linear backward: bias gradient with the wrong sign")
 mutant("matmul-ta-grad", "ops/linalg.c",
-       "cblas_sgemm(CblasRowMajor, m->tb ? CblasTrans : CblasNoTrans, CblasTrans, K, M, N,",
-       "cblas_sgemm(CblasRowMajor, m->tb ? CblasTrans : CblasNoTrans, CblasNoTrans, K, M, N,",
-       "matmul backward (transposed A): dC not transposed")
+       "vt_sgemm_ctx(ctx, m->tb, 1, K, M, N, b->data, ldb, c->grad, N, 1.0f, ga, lda);",
+       "vt_sgemm_ctx(ctx, !m->tb, 1, K, M, N, b->data, ldb, c->grad, N, 1.0f, ga, lda);",
+       "matmul backward (transposed A): op(B) transposed the wrong way")
 mutant("mean-cols-grad", "ops/reduce.c",
        "gx[(size_t)r * C + c] += node->out->grad[c] / (float)R;",
        "gx[(size_t)r * C + c] += node->out->grad[c];",
