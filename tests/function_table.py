@@ -39,13 +39,20 @@ def blocks(text):
         line = lines[i]
         head = re.match(r"Test\((\w+),\s*(\w+)", line)
         fn = re.match(r"(?:static\s+)?(?:inline\s+)?[A-Za-z_][\w\s\*]*?\b(\w+)\s*\(", line)
-        if (head or fn) and not line.startswith((" ", "\t", "#", "typedef")) and "{" in line:
+        k = i   # a signature may continue over a few lines before its '{'
+        while (head or fn) and "{" not in lines[k] and ";" not in lines[k] and k < i + 3 \
+                and k + 1 < len(lines):
+            k += 1
+        if (head or fn) and not line.startswith((" ", "\t", "#", "typedef")) and "{" in lines[k] \
+                and ";" not in "".join(lines[i:k]):
+            line = "\n".join(lines[i:k + 1])
+            i = k
             j = i
             if not line.rstrip().endswith("}") or line.count("{") != line.count("}"):
                 j = i + 1
                 while j < len(lines) and not lines[j].startswith("}"):
                     j += 1
-            body = "\n".join(lines[i:j + 1])
+            body = line + "\n" + "\n".join(lines[i + 1:j + 1])
             body = body[body.index("{"):] if head else body[body.index("(") :]
             out.append(("test", "%s::%s" % head.groups(), body) if head else ("fn", fn.group(1), body))
             i = j + 1
@@ -93,11 +100,13 @@ def indirect(pub, found):
     the reference suite) or a table of function pointers in a test file."""
     ref = open(os.path.join(ROOT, "tests/refcheck/refcheck.c")).read()
     files = {p: open(p).read() for p in sorted(glob.glob(os.path.join(ROOT, "tests/test_*.c")))}
+    table = {"vt_" + op for op in re.findall(r'\{"(\w+)", call_', ref)}   # its op table
     for n in pub:
-        if n in found:
+        if n in table or re.search(r"\b%s\b" % n, ref):   # the op's values against float64
+            found[n] = ["reference::ordinary_inputs_match / extra_ops_match (vtape-refcheck)"] + \
+                found.get(n, [])
             continue
-        if re.search(r"\b%s\b" % n, ref):
-            found[n] = ["reference::ordinary_inputs_match / extra_ops_match (vtape-refcheck)"]
+        if n in found:
             continue
         for p, text in files.items():
             if re.search(r"\b%s\b" % n, text):
@@ -116,8 +125,13 @@ def main():
         return 1 if missing else 0
     print("| header | function | tests (suite::test) |")
     print("|---|---|---|")
+    # Suites that check values first; those about misuse, allocations or timing last.
+    late = ("misuse::", "alloc::", "arena::", "threads::")
     for n in sorted(pub, key=lambda k: (pub[k], k)):
         t = found.get(n, [])
+        first = ("reference::", "values::", "densities::", "binarize::", "layers::", "api::")
+        t = ([x for x in t if x.startswith(first)] +
+             [x for x in t if not x.startswith(first + late)] + [x for x in t if x.startswith(late)])
         shown = ", ".join(t[:3]) + (" (+%d more)" % (len(t) - 3) if len(t) > 3 else "")
         print("| %s | `%s` | %s |" % (pub[n], n, shown or "**none**"))
     return 0

@@ -63,9 +63,9 @@ mutant("linear-bias-grad-sign", "ops/linalg.c",
        "for (int j = 0; j < H; j++) gb[j] -= g[j];",
        "linear backward: bias gradient with the wrong sign")
 mutant("matmul-ta-grad", "ops/linalg.c",
-       "cblas_sgemm(CblasRowMajor, m->tb ? CblasTrans : CblasNoTrans, CblasTrans, K, M, N,",
-       "cblas_sgemm(CblasRowMajor, m->tb ? CblasTrans : CblasNoTrans, CblasNoTrans, K, M, N,",
-       "matmul backward (transposed A): dC not transposed")
+       "vt_sgemm_ctx(ctx, m->tb, 1, K, M, N, b->data, ldb, c->grad, N, 1.0f, ga, lda);",
+       "vt_sgemm_ctx(ctx, !m->tb, 1, K, M, N, b->data, ldb, c->grad, N, 1.0f, ga, lda);",
+       "matmul backward (transposed A): op(B) transposed the wrong way")
 mutant("mean-cols-grad", "ops/reduce.c",
        "gx[(size_t)r * C + c] += node->out->grad[c] / (float)R;",
        "gx[(size_t)r * C + c] += node->out->grad[c];",
@@ -232,9 +232,9 @@ mutant("idx-dims-little-endian", "data/idx.c",
        "IDX dimensions read little-endian")
 
 # ---------------- checkpoints ----------------
-mutant("checkpoint-crc-unchecked", "io/checkpoint.c",
-       "if ((uint32_t)crc != get_u32(&t, \"checksum\")) {",
-       "if ((uint32_t)crc != get_u32(&t, \"checksum\") && 0) {",
+mutant("checkpoint-crc-unchecked", "io/checkpoint_read.c",
+       "if (vt_ckpt_crc(c->file, (size_t)len) != get_u32(&t, \"checksum\"))",
+       "if (vt_ckpt_crc(c->file, (size_t)len) != get_u32(&t, \"checksum\") && 0)",
        "checkpoint CRC read but never compared")
 mutant("checkpoint-u32-big-endian", "io/checkpoint.c",
        "unsigned char c[4] = {v, v >> 8, v >> 16, v >> 24};",

@@ -3,18 +3,25 @@
 build it incrementally (one build directory for all mutants), run the fast test suites
 and report which suites caught it, as a Markdown table.
 
-    bash tests/mutation/run.sh [--only ID,ID] [--timeout SECONDS] [--out FILE] [--keep]
+    bash tests/mutation/run.sh [--only ID,ID] [--all] [--timeout S] [--out FILE]
+                               [--scratch DIR] [--fresh]
+
+The scratch copy (default /tmp/vtape-mutation-$USER) and its build directory are kept
+between runs and synced by content, so a second run rebuilds only what changed. For
+each mutant the suites run in an order that tries the likeliest catcher first (by the
+mutated file's directory), each built just before it runs, and the run stops at the
+first suite that fails (--all: runs every fast suite and lists every catcher).
 
 Exit status 0 when every mutant is caught, 1 when one survives (or fails to build), 2 on
-a usage error or when the unmutated copy fails its own tests. Not part of CI (a few
-seconds to a minute per mutant on 2 cores)."""
+a usage error or when the unmutated copy fails its own tests. Not part of CI (10–60 s
+per mutant on 2 cores)."""
 import argparse
 import os
 import re
 import shutil
+import signal
 import subprocess
 import sys
-import tempfile
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -22,8 +29,8 @@ ROOT = os.path.dirname(os.path.dirname(HERE))
 sys.path.insert(0, HERE)
 import mutants  # noqa: E402
 
-# Suites that need a trained model, PyTorch or the command's training runs: too slow here.
-SLOW = {"test_trained", "test_torch_step", "test_cli"}
+# Suites that train models, need PyTorch, or run the command (training runs, kills): slow.
+SLOW = {"test_trained", "test_torch_step", "test_cli", "test_cli_reliability", "test_kill_resume"}
 
 
 def sh(cmd, cwd=None, timeout=None, env=None):
@@ -32,8 +39,18 @@ def sh(cmd, cwd=None, timeout=None, env=None):
     return p.returncode, p.stdout
 
 
-def copy_tree(dst):
-    """The working tree as git sees it (tracked and untracked, not ignored)."""
+# Suites to try first for a mutant in each directory.
+FIRST = {"ops": ["test_reference", "test_gradcheck_ops", "test_values"],
+         "dist": ["test_densities", "test_dists", "test_values", "test_reference"],
+         "models": ["test_values", "test_densities", "test_models", "test_optim"],
+         "optim": ["test_optim"], "data": ["test_data", "test_binarize"],
+         "io": ["test_checkpoint"], "core": ["test_core", "test_dists", "test_densities"]}
+
+
+def sync_tree(dst):
+    """Copy the working tree as git sees it (tracked and untracked, not ignored) into
+    dst, writing only files whose content differs (their mtime becomes now, so make
+    rebuilds exactly those)."""
     rc, out = sh(["git", "-C", ROOT, "ls-files", "-z", "--cached", "--others",
                   "--exclude-standard"])
     if rc != 0:
@@ -42,8 +59,17 @@ def copy_tree(dst):
         src = os.path.join(ROOT, rel)
         if not os.path.isfile(src):
             continue
-        os.makedirs(os.path.dirname(os.path.join(dst, rel)), exist_ok=True)
-        shutil.copy2(src, os.path.join(dst, rel))
+        out_path = os.path.join(dst, rel)
+        with open(src, "rb") as f:
+            data = f.read()
+        if os.path.isfile(out_path):
+            with open(out_path, "rb") as f:
+                if f.read() == data:
+                    continue
+        os.makedirs(os.path.dirname(out_path), exist_ok=True)
+        with open(out_path, "wb") as f:
+            f.write(data)
+        shutil.copymode(src, out_path)
 
 
 def fast_suites(src):
@@ -57,11 +83,22 @@ def build(bdir, suites):
               timeout=1800)
 
 
-def run_suites(bdir, suites, timeout):
-    """{suite: [failed test names]} for every suite that failed."""
+def order(suites, path):
+    first = [s for s in FIRST.get(path.split("/")[0], []) if s in suites]
+    return first + [s for s in suites if s not in first]
+
+
+def run_suites(bdir, suites, timeout, stop_at_first=False):
+    """{suite: [failed test names]} for every suite that failed; each suite is built
+    just before it runs. Returns None when the build fails."""
     env = dict(os.environ, VT_TEST_NO_SKIP="1")
     caught = {}
     for s in suites:
+        if stop_at_first and caught:
+            break
+        rc, out = build(bdir, [s])
+        if rc != 0:
+            return None
         try:
             rc, out = sh([os.path.join(bdir, "tests", s), "--jobs", "1"], cwd=bdir,
                          timeout=timeout, env=env)
@@ -69,7 +106,7 @@ def run_suites(bdir, suites, timeout):
             caught[s] = ["timeout"]
             continue
         if rc != 0:
-            fails = re.findall(r"\[FAIL\] (\S+?):", out) or ["exit %d" % rc]
+            fails = re.findall(r"\[FAIL\] (\w+::\w+)", out) or ["exit %d" % rc]
             caught[s] = list(dict.fromkeys(fails))
     return caught
 
@@ -103,9 +140,11 @@ def apply(src, m):
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--only", help="comma-separated mutant ids")
+    ap.add_argument("--all", action="store_true", help="run every fast suite on every mutant")
     ap.add_argument("--timeout", type=float, default=120, help="per suite and mutant (s)")
     ap.add_argument("--out", help="also write the Markdown table to this file")
-    ap.add_argument("--keep", action="store_true", help="keep the scratch directory")
+    ap.add_argument("--scratch", default="/tmp/vtape-mutation-" + os.environ.get("USER", "user"))
+    ap.add_argument("--fresh", action="store_true", help="start from an empty scratch copy")
     a = ap.parse_args()
     chosen = mutants.M
     if a.only:
@@ -113,66 +152,59 @@ def main():
         chosen = [m for m in mutants.M if m["id"] in ids]
         if len(chosen) != len(ids):
             sys.exit("run.py: unknown mutant id in --only")
-    scratch = tempfile.mkdtemp(prefix="vtape-mutation-")
-    src, bdir = os.path.join(scratch, "src"), os.path.join(scratch, "build")
-    try:
-        copy_tree(src)
-        for m in chosen:   # every original text present before spending time building
-            check_present(src, m)
-        ref = os.path.realpath(os.path.join(ROOT, "..", "shared", "reference"))
-        rc, out = sh(["cmake", "-S", src, "-B", bdir, "-DVT_WERROR=OFF",
-                      "-DVT_REFERENCE_DIR=" + ref])
-        if rc != 0:
-            print(out)
-            return 2
-        suites = fast_suites(src)
-        t0 = time.time()
-        rc, out = build(bdir, suites)
-        if rc != 0:
-            print(out[-4000:])
-            return 2
-        base = run_suites(bdir, suites, a.timeout)
-        if base:
-            print("run.py: the unmutated copy fails: %s" % base)
-            return 2
-        print("baseline: %d fast suites pass (%.0f s); %d mutants" % (len(suites), time.time() - t0,
-                                                                       len(chosen)), flush=True)
-        rows, survivors = [], 0
-        for i, m in enumerate(chosen, 1):
-            t = time.time()
-            path, original = apply(src, m)
-            rc, out = build(bdir, suites)
-            if rc != 0:
-                verdict = "**does not build** (fix the mutant)"
-                survivors += 1
-            else:
-                caught = run_suites(bdir, suites, a.timeout)
-                if caught:
-                    verdict = "; ".join("%s (%s)" % (s, ", ".join(f[:2]) + (", …" if len(f) > 2 else ""))
-                                        for s, f in ((s, caught[s]) for s in caught))
-                else:
-                    verdict = "**SURVIVED**"
-                    survivors += 1
+    if a.fresh:
+        shutil.rmtree(a.scratch, ignore_errors=True)
+    src, bdir = os.path.join(a.scratch, "src"), os.path.join(a.scratch, "build")
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(3))   # restore the file on kill
+    sync_tree(src)
+    for m in chosen:   # every original text present before spending time building
+        check_present(src, m)
+    ref = os.path.realpath(os.path.join(ROOT, "..", "shared", "reference"))
+    rc, out = sh(["cmake", "-S", src, "-B", bdir, "-DVT_WERROR=OFF", "-DVT_REFERENCE_DIR=" + ref])
+    if rc != 0:
+        print(out)
+        return 2
+    suites = fast_suites(src)
+    t0 = time.time()
+    base = run_suites(bdir, suites, a.timeout)
+    if base is None or base:
+        print("run.py: the unmutated copy %s: %s" % ("does not build" if base is None else "fails",
+                                                     base or build(bdir, suites)[1][-3000:]))
+        return 2
+    print("baseline: %d fast suites pass (%.0f s); %d mutants" % (len(suites), time.time() - t0,
+                                                                   len(chosen)), flush=True)
+    rows, survivors = [], 0
+    for i, m in enumerate(chosen, 1):
+        t = time.time()
+        path, original = apply(src, m)
+        try:
+            caught = run_suites(bdir, order(suites, m["file"]), a.timeout, not a.all)
+        finally:
             with open(path, "w") as f:
                 f.write(original)
-            rows.append("| %d | `%s` | %s | %s | %s |" % (i, m["id"], m["file"], m["what"], verdict))
-            print("[%d/%d] %s: %s (%.0f s)" % (i, len(chosen), m["id"], verdict, time.time() - t),
-                  flush=True)
-        table = ["| # | mutant | file | bug | caught by (suite (failing tests)) |",
-                 "|---|---|---|---|---|"] + rows
-        summary = "%d of %d mutants caught by the fast suites (%s)" % (
-            len(chosen) - survivors, len(chosen), ", ".join(suites))
-        text = "\n".join(table) + "\n\n" + summary + "\n"
-        print("\n" + text)
-        if a.out:
-            with open(a.out, "w") as f:
-                f.write(text)
-        return 1 if survivors else 0
-    finally:
-        if a.keep:
-            print("scratch copy kept in " + scratch)
+        if caught is None:
+            verdict = "**does not build** (fix the mutant)"
+            survivors += 1
+        elif caught:
+            verdict = "; ".join("%s (%s)" % (s, ", ".join(f[:2]) + (", …" if len(f) > 2 else ""))
+                                for s, f in caught.items())
         else:
-            shutil.rmtree(scratch, ignore_errors=True)
+            verdict = "**SURVIVED**"
+            survivors += 1
+        rows.append("| %d | `%s` | %s | %s | %s |" % (i, m["id"], m["file"], m["what"], verdict))
+        print("[%d/%d] %s: %s (%.0f s)" % (i, len(chosen), m["id"], verdict, time.time() - t),
+              flush=True)
+    table = ["| # | mutant | file | bug | caught by: suite (failing tests) |",
+             "|---|---|---|---|---|"] + rows
+    summary = "%d of %d mutants caught by the fast suites (%s)%s" % (
+        len(chosen) - survivors, len(chosen), ", ".join(suites),
+        "" if a.all else "; the first suite to fail is shown")
+    text = "\n".join(table) + "\n\n" + summary + "\n"
+    print("\n" + text)
+    if a.out:
+        with open(a.out, "w") as f:
+            f.write(text)
+    return 1 if survivors else 0
 
 
 if __name__ == "__main__":
