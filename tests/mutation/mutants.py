@@ -223,8 +223,8 @@ mutant("dynamic-same-every-batch", "data/batch.c",
        "uint64_t s = vt_stream_key(b->opts.seed, STREAM_DYNAMIC, b->epoch, 0);",
        "dynamic binarization reuses batch 0's noise for every batch")
 mutant("pixels-not-scaled", "data/dataset.c",
-       "ds->pixels[i] = (float)img.data[i] / 255.0f;",
-       "ds->pixels[i] = (float)img.data[i] / 256.0f;",
+       "img.type == VT_IDX_U8 ? 255.0f : 1.0f",
+       "img.type == VT_IDX_U8 ? 256.0f : 1.0f",
        "pixels scaled by 1/256 (never reach 1)")
 mutant("idx-dims-little-endian", "data/idx.c",
        "return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];",
