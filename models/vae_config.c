@@ -6,8 +6,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const char *const POSTERIORS[] = {"diag", "fullcov"};
-static const char *const PRIORS[] = {"std_normal", "mog"};
+static const char *const POSTERIORS[] = {"diag", "fullcov", "planar", "iaf"};
+static const char *const PRIORS[] = {"std_normal", "mog", "vamp"};
+static const char *const LATENT_TYPES[] = {"gaussian", "gumbel", "bernoulli"};
+static const char *const LAYERS[] = {"linear", "gated"};
 static const char *const LIKELIHOODS[] = {"bernoulli", "gaussian", "gaussian_learned"};
 
 static int lookup(const char *const *names, int n, const char *s) {
@@ -55,11 +57,15 @@ int vt_vae_config_format(const vt_vae_config *c, char *buf, size_t len) {
     for (int i = 0; i < c->n_hidden && off < sizeof hidden; i++)
         off += snprintf(hidden + off, sizeof hidden - off, i ? ",%d" : "%d", c->hidden[i]);
     int n = snprintf(buf, len, "x_dim=%d hidden=%s latent=%d act=%s classes=%d posterior=%s "
-                     "prior=%s mog=%d likelihood=%s lik_logsig=%.9g seed=%llu",
+                     "prior=%s mog=%d likelihood=%s lik_logsig=%.9g seed=%llu levels=%d latent2=%d "
+                     "pseudo=%d flow_depth=%d latent_type=%s categories=%d tau=%.9g tau_min=%.9g "
+                     "tau_rate=%.9g layer=%s",
                      c->x_dim, c->n_hidden ? hidden : "none", c->latent, vt_act_name(c->act),
                      c->n_classes, POSTERIORS[c->posterior], PRIORS[c->prior],
                      c->mog_components, LIKELIHOODS[c->likelihood], c->lik_logsig,
-                     (unsigned long long)c->seed);
+                     (unsigned long long)c->seed, c->levels, c->latent2, c->pseudo_inputs,
+                     c->flow_depth, LATENT_TYPES[c->latent_type], c->categories, c->temperature,
+                     c->temp_min, c->temp_rate, LAYERS[c->layer]);
     return n > 0 && (size_t)n < len ? 0 : -1;
 }
 
@@ -83,8 +89,18 @@ int vt_vae_config_parse(vt_vae_config *out, const char *text, vt_error *err) {
         else if (!strcmp(k, "classes")) { c.n_classes = (int)strtol(v, &end, 10); if (*end || c.n_classes < 0 || c.n_classes > 1 << 16) goto bad; }
         else if (!strcmp(k, "mog")) { if ((c.mog_components = parse_dim(v, &end, 1 << 16)) < 0 || *end) goto bad; }
         else if (!strcmp(k, "act")) { if (vt_act_parse(v, &c.act) != 0) goto bad; }
-        else if (!strcmp(k, "posterior")) { int i = lookup(POSTERIORS, 2, v); if (i < 0) goto bad; c.posterior = (vt_posterior_kind)i; }
-        else if (!strcmp(k, "prior")) { int i = lookup(PRIORS, 2, v); if (i < 0) goto bad; c.prior = (vt_prior_kind)i; }
+        else if (!strcmp(k, "posterior")) { int i = lookup(POSTERIORS, 4, v); if (i < 0) goto bad; c.posterior = (vt_posterior_kind)i; }
+        else if (!strcmp(k, "prior")) { int i = lookup(PRIORS, 3, v); if (i < 0) goto bad; c.prior = (vt_prior_kind)i; }
+        else if (!strcmp(k, "levels")) { c.levels = (int)strtol(v, &end, 10); if (*end || c.levels < 1 || c.levels > 2) goto bad; }
+        else if (!strcmp(k, "latent2")) { if ((c.latent2 = parse_dim(v, &end, 1 << 16)) < 0 || *end) goto bad; }
+        else if (!strcmp(k, "pseudo")) { if ((c.pseudo_inputs = parse_dim(v, &end, 1 << 16)) < 0 || *end) goto bad; }
+        else if (!strcmp(k, "flow_depth")) { if ((c.flow_depth = parse_dim(v, &end, 64)) < 0 || *end) goto bad; }
+        else if (!strcmp(k, "categories")) { if ((c.categories = parse_dim(v, &end, 1 << 16)) < 0 || *end) goto bad; }
+        else if (!strcmp(k, "latent_type")) { int i = lookup(LATENT_TYPES, 3, v); if (i < 0) goto bad; c.latent_type = (vt_latent_type)i; }
+        else if (!strcmp(k, "layer")) { int i = lookup(LAYERS, 2, v); if (i < 0) goto bad; c.layer = (vt_layer_kind)i; }
+        else if (!strcmp(k, "tau")) { c.temperature = strtof(v, &end); if (*end || !(c.temperature > 0)) goto bad; }
+        else if (!strcmp(k, "tau_min")) { c.temp_min = strtof(v, &end); if (*end || !(c.temp_min > 0)) goto bad; }
+        else if (!strcmp(k, "tau_rate")) { c.temp_rate = strtof(v, &end); if (*end || !(c.temp_rate >= 0)) goto bad; }
         else if (!strcmp(k, "likelihood")) { int i = lookup(LIKELIHOODS, 3, v); if (i < 0) goto bad; c.likelihood = (vt_lik_kind)i; }
         else if (!strcmp(k, "lik_logsig")) { c.lik_logsig = strtof(v, &end); if (*end) goto bad; }
         else if (!strcmp(k, "seed")) { c.seed = strtoull(v, &end, 10); if (*end) goto bad; }

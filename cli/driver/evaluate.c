@@ -18,7 +18,7 @@ int cli_eval_nelbo(vt_vae *v, const float *x, const float *c, int n, uint64_t te
     }
     vt_set_grad_enabled(ctx, 0);
     int dim = v->cfg.x_dim, classes = v->cfg.n_classes;
-    const vt_elbo_opts eo = vt_elbo_defaults();   /* analytic, one sample, β = 1 */
+    const vt_elbo_opts eo = vt_vae_eval_opts(v);   /* analytic (generic for flows), K 1, β 1 */
     double sum = 0, rec = 0, kl = 0;
     int rc = 0;
     for (int i0 = 0, batch = 0; i0 < n; i0 += EVAL_BATCH, batch++) {
@@ -59,9 +59,9 @@ int cli_eval_log_px(vt_vae *v, const float *x, const float *c, int n, int k, int
         vt_error_set(err, VT_ENOMEM, "importance sampling: out of memory");
         return -1;
     }
-    v->model.self = v;
+    vt_model model = vt_vae_model(v);   /* one latent or several */
     int classes = v->cfg.n_classes;
-    int rc = vt_log_px(ctx, &v->model, x, classes ? c : NULL, n, v->cfg.x_dim, classes, k,
+    int rc = vt_model_log_px(ctx, &model, x, classes ? c : NULL, n, v->cfg.x_dim, classes, k,
                        chunk_rows, lp);
     if (rc != 0) {
         vt_error_set(err, VT_EARG, "importance sampling: %s", vt_ctx_error(ctx));

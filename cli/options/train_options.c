@@ -19,21 +19,41 @@ void cli_train_cli_init(cli_train_cli *cli) {
         .lr = 1e-3, .lr_gamma = 0.5, .lr_step_epochs = 1.0, .weight_decay = -1.0,
         .epochs = 2, .batch = 128, .test_seed = 12345, .threads = 1, .blas_threads = 2,
         .iw_k = 1000, .iw_n = 1000, .iw_chunk = 50000, .data_dir = VT_FASHION_DIR,
-        .out = "out"};
+        .out = "out", .latent2 = 16, .pseudo_inputs = 50, .flow_depth = 4, .categories = 10,
+        .temperature = 1.0, .temp_min = 0.5, .temp_rate = 1e-4, .miwae_m = 1, .ciwae_beta = 0.5};
     const cli_opt table[] = {
         CHOICE("model", model, CLI_CHOICES_MODEL,
-               "vae; cvae (encoder and decoder see the one-hot label); beta-vae (KL weight annealed)"),
+               "vae; cvae (encoder and decoder see the one-hot label); beta-vae (KL weight annealed); "
+               "hvae (two latent layers p(z2) p(z1|z2) p(x|z1))"),
         STR("arch", arch, "SIZES", "input size, then encoder hidden sizes; the decoder mirrors them"),
         INT("latent", latent, "Z", 1, 65536, "latent dimensions"),
         CHOICE("act", act, CLI_CHOICES_ACT, "hidden-layer activation"),
-        CHOICE("posterior", posterior, CLI_CHOICES_POSTERIOR, "q(z|x): diagonal or full-covariance Gaussian"),
-        CHOICE("prior", prior, CLI_CHOICES_PRIOR, "p(z): N(0, I) or a learned mixture of Gaussians"),
+        CHOICE("posterior", posterior, CLI_CHOICES_POSTERIOR,
+               "q(z|x): diagonal or full-covariance Gaussian, or a planar / IAF flow on a diagonal one"),
+        CHOICE("prior", prior, CLI_CHOICES_PRIOR,
+               "p(z): N(0, I), a learned mixture of Gaussians, or the VampPrior (top layer of hvae)"),
+        INT("latent2", latent2, "Z2", 1, 65536, "hvae: dimensions of the top latent z2"),
+        INT("pseudo-inputs", pseudo_inputs, "K", 1, 65536, "VampPrior: learned pseudo-inputs"),
+        INT("flow-depth", flow_depth, "L", 1, 64, "planar / iaf posterior: flow steps"),
+        CHOICE("latent-type", latent_type, CLI_CHOICES_LATENT,
+               "gaussian; gumbel (--latent categorical variables, Gumbel-softmax); bernoulli (relaxed bits)"),
+        INT("categories", categories, "C", 2, 65536, "gumbel: classes per categorical variable"),
+        REAL("temperature", temperature, "T", 1e-3, 1e3, "relaxed latents: temperature at step 0"),
+        REAL("temperature-min", temp_min, "T", 1e-3, 1e3, "relaxed latents: lowest temperature"),
+        REAL("temperature-rate", temp_rate, "R", 0, 1e3,
+             "temperature schedule: T(t) = max(temperature-min, temperature * exp(-R t)), t = step"),
+        CHOICE("layer", layer, CLI_CHOICES_LAYER, "hidden layers: linear + activation, or gated (xW+b)*sigmoid(xV+c)"),
         INT("mog-components", mog_components, "C", 1, 4096, "mixture components of --prior mog"),
         CHOICE("likelihood", likelihood, CLI_CHOICES_LIKELIHOOD,
                "p(x|z): Bernoulli, Gaussian with fixed sigma, or Gaussian with learned sigma"),
         REAL("lik-logsig", lik_logsig, "S", -20, 20, "Gaussian likelihood: (initial) log sigma"),
         CHOICE("estimator", estimator, CLI_CHOICES_ESTIMATOR,
-               "ELBO estimator: closed-form KL, log p(x,z) - log q(z|x), or the IWAE bound"),
+               "ELBO estimator: closed-form KL, log p(x,z) - log q(z|x), the IWAE bound, "
+               "MIWAE (--miwae-m bounds of --k), or CIWAE (--ciwae-beta ELBO + rest IWAE)"),
+        CHOICE("grad", grad, CLI_CHOICES_GRAD,
+               "posterior gradient: reparameterized, sticking the landing, or DReG (iwae, miwae)"),
+        INT("miwae-m", miwae_m, "M", 1, 100000, "miwae: independent K-sample bounds"),
+        REAL("ciwae-beta", ciwae_beta, "B", 0, 1, "ciwae: weight of the ELBO"),
         INT("k", k, "K", 1, 100000, "posterior samples per datapoint"),
         REAL("beta", beta, "B", 0, 1e6, "weight of the KL term (the target of a schedule)"),
         CHOICE("beta-schedule", beta_schedule, CLI_CHOICES_BETA,
@@ -100,22 +120,30 @@ void cli_train_options_resolve(cli_train_options *o) {
 int cli_train_options_check(const cli_train_options *o, vt_error *err) {
     char est[64];
     choice(CLI_CHOICES_ESTIMATOR, o->estimator, est);
-    if (!strcmp(est, "iwae")) {
+    if (!strcmp(est, "iwae") || !strcmp(est, "miwae") || !strcmp(est, "ciwae")) {
         if (o->beta != 1.0 || o->beta_schedule > VT_BETA_CONSTANT) {
             vt_error_set(err, VT_EARG, "--estimator iwae has no KL term to weight: use --beta 1 and "
                                   "--beta-schedule constant (and not --model beta-vae)");
             return -1;
         }
         if (o->free_bits > 0) {
-            vt_error_set(err, VT_EARG, "--free-bits: the iwae estimator has no KL term to floor");
+            vt_error_set(err, VT_EARG, "--free-bits: the %s estimator has no KL term to floor", est);
             return -1;
         }
+    }
+    int flow = o->latent_type == VT_LATENT_GAUSSIAN &&
+               (o->posterior == VT_POSTERIOR_PLANAR || o->posterior == VT_POSTERIOR_IAF);
+    if (flow && !strcmp(est, "analytic")) {
+        vt_error_set(err, VT_EARG, "--posterior %s: analytic KL does not apply to a flow posterior; "
+                     "use --estimator generic or iwae", o->posterior == VT_POSTERIOR_IAF ? "iaf" : "planar");
+        return -1;
     }
     if (o->fb_groups > 0 && o->latent % o->fb_groups != 0) {
         vt_error_set(err, VT_EARG, "--fb-groups %d does not divide --latent %d", o->fb_groups, o->latent);
         return -1;
     }
-    if (o->fb_groups > 1 && (o->posterior != VT_POSTERIOR_DIAG || o->prior != VT_PRIOR_STD_NORMAL)) {
+    if (o->fb_groups > 1 && (o->posterior != VT_POSTERIOR_DIAG || o->prior != VT_PRIOR_STD_NORMAL ||
+                             o->latent_type != VT_LATENT_GAUSSIAN || o->model == CLI_MODEL_HVAE)) {
         vt_error_set(err, VT_EARG, "--fb-groups %d needs --posterior diag and --prior std_normal",
                  o->fb_groups);
         return -1;
@@ -148,6 +176,16 @@ int cli_train_model_config(const cli_train_options *o, int x_dim, vt_vae_config 
     cfg->lik_logsig = (float)o->lik_logsig;
     cfg->n_classes = o->model == CLI_MODEL_CVAE ? VT_DATA_CLASSES : 0;
     cfg->seed = (uint64_t)o->seed;
+    cfg->levels = o->model == CLI_MODEL_HVAE ? 2 : 1;
+    cfg->latent2 = o->latent2;
+    cfg->pseudo_inputs = o->pseudo_inputs;
+    cfg->flow_depth = o->flow_depth;
+    cfg->latent_type = (vt_latent_type)o->latent_type;   /* same order as CLI_CHOICES_LATENT */
+    cfg->categories = o->categories;
+    cfg->temperature = (float)o->temperature;
+    cfg->temp_min = (float)o->temp_min;
+    cfg->temp_rate = (float)o->temp_rate;
+    cfg->layer = (vt_layer_kind)o->layer;
     return 0;
 }
 
@@ -159,6 +197,9 @@ vt_elbo_opts cli_train_elbo_opts(const cli_train_options *o) {
     e.beta = (float)o->beta;
     e.free_bits = (float)o->free_bits;
     e.fb_groups = o->fb_groups;
+    e.grad = (vt_grad_estimator)o->grad;                /* same order as CLI_CHOICES_GRAD */
+    e.miwae_m = o->miwae_m;
+    e.ciwae_beta = (float)o->ciwae_beta;
     return e;
 }
 

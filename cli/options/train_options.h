@@ -9,18 +9,21 @@
 #include "vtape/vae.h"
 
 /* Choice lists; each option stores an index into its list. */
-#define CLI_CHOICES_MODEL      "vae|cvae|beta-vae"
+#define CLI_CHOICES_MODEL      "vae|cvae|beta-vae|hvae"
 #define CLI_CHOICES_ACT        "relu|softplus|tanh"
-#define CLI_CHOICES_POSTERIOR  "diag|fullcov"
-#define CLI_CHOICES_PRIOR      "std_normal|mog"
+#define CLI_CHOICES_POSTERIOR  "diag|fullcov|planar|iaf"
+#define CLI_CHOICES_PRIOR      "std_normal|mog|vamp"
 #define CLI_CHOICES_LIKELIHOOD "bernoulli|gaussian|gaussian_learned"
-#define CLI_CHOICES_ESTIMATOR  "analytic|generic|iwae"
+#define CLI_CHOICES_ESTIMATOR  "analytic|generic|iwae|miwae|ciwae"
+#define CLI_CHOICES_GRAD       "reparam|stl|dreg"
+#define CLI_CHOICES_LATENT     "gaussian|gumbel|bernoulli"
+#define CLI_CHOICES_LAYER      "linear|gated"
 #define CLI_CHOICES_BETA       "constant|linear|cyclical"
 #define CLI_CHOICES_OPTIMIZER  "adam|adamw|sgd"
 #define CLI_CHOICES_LR         "constant|step|cosine"
 #define CLI_CHOICES_BINARIZE   "dynamic|static|threshold|none"
 
-enum { CLI_MODEL_VAE, CLI_MODEL_CVAE, CLI_MODEL_BETA_VAE };
+enum { CLI_MODEL_VAE, CLI_MODEL_CVAE, CLI_MODEL_BETA_VAE, CLI_MODEL_HVAE };
 
 typedef struct cli_train_options {
     int model;
@@ -44,9 +47,12 @@ typedef struct cli_train_options {
     int threads, blas_threads, iw_k, iw_n, iw_chunk;
     const char *data_dir, *out;
     int resume;
+    /* latent models (vtape/vae.h, elbo.h) */
+    int latent2, pseudo_inputs, flow_depth, latent_type, categories, layer, grad, miwae_m;
+    double temperature, temp_min, temp_rate, ciwae_beta;
 } cli_train_options;
 
-#define CLI_TRAIN_N_OPTS 44
+#define CLI_TRAIN_N_OPTS 64
 typedef struct cli_train_cli {
     cli_train_options o;
     cli_opt table[CLI_TRAIN_N_OPTS + 1];
