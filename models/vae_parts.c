@@ -40,10 +40,10 @@ int vt_vae_check_condition(vt_ctx *ctx, const vt_vae *v, vt_tensor *c) {
 }
 
 /* The posterior family on encoder output o. Discrete latents are drawn exactly when
- * gradients are off (evaluation). */
+ * v->hard is set (evaluation). */
 static vt_dist *posterior_of(vt_ctx *ctx, const vt_vae *v, vt_tensor *o) {
     const vt_vae_config *c = &v->cfg;
-    int Z = c->latent, hard = !vt_grad_enabled(ctx);
+    int Z = c->latent, hard = v->hard;
     if (c->latent_type == VT_LATENT_GUMBEL) return vt_concrete(ctx, o, c->categories, v->tau, hard);
     if (c->latent_type == VT_LATENT_BERNOULLI) return vt_binary_concrete(ctx, o, v->tau, hard);
     vt_tensor *mu = vt_slice_cols(ctx, o, 0, Z), *logsig = vt_slice_cols(ctx, o, Z, Z);
@@ -89,7 +89,7 @@ vt_dist *vt_vae_vamp_prior(vt_ctx *ctx, vt_vae *v, int rows) {
 vt_dist *vt_vae_prior(vt_ctx *ctx, const vt_latent_model *m, int rows, vt_tensor *c) {
     vt_vae *v = m->self;
     const vt_vae_config *cf = &v->cfg;
-    int hard = !vt_grad_enabled(ctx), cols = vt_vae_value_cols(cf);
+    int hard = v->hard, cols = vt_vae_value_cols(cf);
     if (cf->latent_type != VT_LATENT_GAUSSIAN) {   /* uniform categorical / Bernoulli */
         vt_tensor *zero = vt_zeros(ctx, 2, (int[]){1, cols});
         return cf->latent_type == VT_LATENT_GUMBEL

@@ -21,9 +21,9 @@ typedef enum { VT_POSTERIOR_DIAG, VT_POSTERIOR_FULLCOV, VT_POSTERIOR_PLANAR,
 typedef enum { VT_PRIOR_STD_NORMAL, VT_PRIOR_MOG, VT_PRIOR_VAMP } vt_prior_kind;
 /* gaussian; gumbel: `latent` categorical variables of `categories` classes each
  * (Gumbel-softmax relaxation, uniform categorical prior); bernoulli: `latent` relaxed
- * bits (uniform Bernoulli prior). Discrete latents are relaxed while gradients are on
- * (training) and drawn exactly, scored by their exact probabilities, while they are off
- * (evaluation: the discrete ELBO and log p(x)). */
+ * bits (uniform Bernoulli prior). Discrete latents are relaxed (training) unless
+ * vt_vae.hard is set, when they are drawn exactly and scored by their exact
+ * probabilities (evaluation: the discrete ELBO and log p(x)). */
 typedef enum { VT_LATENT_GAUSSIAN, VT_LATENT_GUMBEL, VT_LATENT_BERNOULLI } vt_latent_type;
 typedef enum { VT_LAYER_LINEAR, VT_LAYER_GATED } vt_layer_kind;
 typedef enum { VT_LIK_BERNOULLI, VT_LIK_GAUSSIAN_FIXED, VT_LIK_GAUSSIAN_LEARNED } vt_lik_kind;
@@ -78,6 +78,8 @@ typedef struct vt_vae {
     vt_made *made;                    /* IAF steps (flow_depth of them) */
     vt_tensor *pseudo;                /* VampPrior: K x D pseudo-input logits */
     float tau;                        /* relaxed latents: the current temperature */
+    int hard;                         /* 1: discrete latents drawn exactly and scored by
+                                       * their probabilities (evaluation); 0: relaxed */
     vt_tensor *mog_logits, *mog_means, *mog_logsigs;
     vt_tensor *lik_logsig;            /* 1 x D, learned or constant */
     /* What the ELBO estimators, generation and reconstruction call: replace a
