@@ -41,8 +41,8 @@ vt_tensor *vt_elbo_site_log_ratio(vt_ctx *ctx, const vt_site *s, int stl) {
 vt_tensor *vt_elbo_site_kl(vt_ctx *ctx, const vt_trace *tr, int i) {
     const vt_site *s = &tr->site[i];
     if (s->q->flags & VT_DIST_FLOW)
-        return vt_fail(ctx, "vt_elbo: site %s: analytic KL does not apply to a flow posterior "
-                            "(%s); use generic or iwae", s->name, s->q->ops->name);
+        return vt_fail(ctx, "vt_elbo: analytic KL does not apply to a flow posterior; use "
+                            "generic or iwae (site %s is %s)", s->name, s->q->ops->name);
     /* q_s over R rows against a p_s that does not depend on later sites: vt_kl (closed
      * form, or a fresh one-sample estimate when no rule is registered) */
     if (vt_trace_site_analytic_ok(tr, i) ||
