@@ -32,9 +32,7 @@ vt_tensor *vt_leaf_new(int ndim, const int *shape, const float *data) {
 }
 
 void vt_leaf_free(vt_tensor *t) {
-    if (!t) return;
-    free(t->data);
-    free(t->grad);
+    if (t) free(t->data), free(t->grad);
     free(t);
 }
 
@@ -153,6 +151,39 @@ static void keep_worst(double *worst, double err) {
     if (isnan(err) || err > *worst) *worst = err;
 }
 
+/* Compare every element's numeric gradient with the analytic one (ana, in input
+ * order) and fill the report: worst errors, where the worst sits, and ok. */
+static int compare_all(check_run *r, int n_inputs, const double *ana, double step,
+                       double atol, double rtol) {
+    vt_gradcheck_report *report = r->report;
+    int all_pass = 1;
+    double worst_ratio = -1.0;
+    size_t k = 0;
+    for (int i = 0; i < n_inputs; i++) {
+        for (size_t j = 0; j < vt_numel(r->inputs[i]); j++, k++) {
+            double num;
+            if (!numeric_grad(r, r->inputs[i], j, step, &num)) return 0;
+            double err = fabs(num - ana[k]);
+            double tol = atol + rtol * fabs(num);
+            int pass = err <= tol;            /* false for NaN */
+            double ratio = isnan(err) ? INFINITY : err / tol;
+            all_pass &= pass;
+            keep_worst(&report->max_abs_err, err);
+            keep_worst(&report->max_rel_err, err / fmax(fabs(num), atol));
+            if (ratio > worst_ratio) {
+                worst_ratio = ratio;
+                report->worst_input = i;
+                report->worst_index = j;
+                report->worst_numeric = num;
+                report->worst_analytic = ana[k];
+            }
+            report->checked++;
+        }
+    }
+    report->ok = all_pass;
+    return 1;
+}
+
 int vt_gradcheck(vt_ctx *ctx, vt_gradcheck_fn fn, int n_inputs, vt_tensor *const *inputs,
                  void *user, const vt_gradcheck_opts *opts, vt_gradcheck_report *report) {
     vt_gradcheck_report local;
@@ -184,32 +215,7 @@ int vt_gradcheck(vt_ctx *ctx, vt_gradcheck_fn fn, int n_inputs, vt_tensor *const
         for (size_t j = 0; j < vt_numel(inputs[i]); j++)
             ana[k++] = inputs[i]->grad ? (double)inputs[i]->grad[j] : 0.0;
 
-    int all_pass = 1;
-    double worst_ratio = -1.0;
-    k = 0;
-    for (int i = 0; i < n_inputs; i++) {
-        for (size_t j = 0; j < vt_numel(inputs[i]); j++, k++) {
-            double num;
-            if (!numeric_grad(&r, inputs[i], j, step, &num)) goto done;
-            double err = fabs(num - ana[k]);
-            double tol = atol + rtol * fabs(num);
-            int pass = err <= tol;            /* false for NaN */
-            double ratio = isnan(err) ? INFINITY : err / tol;
-            all_pass &= pass;
-            double rel = err / fmax(fabs(num), atol);
-            keep_worst(&report->max_abs_err, err);
-            keep_worst(&report->max_rel_err, rel);
-            if (ratio > worst_ratio) {
-                worst_ratio = ratio;
-                report->worst_input = i;
-                report->worst_index = j;
-                report->worst_numeric = num;
-                report->worst_analytic = ana[k];
-            }
-            report->checked++;
-        }
-    }
-    report->ok = all_pass;
+    if (!compare_all(&r, n_inputs, ana, step, atol, rtol)) goto done;
 
 done:
     /* Leave the context clean, in the grad mode the caller had. */

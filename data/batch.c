@@ -7,6 +7,9 @@
 
 #include "data_internal.h"
 
+static const char *const binarize_names[] = {"none", "static", "dynamic", "threshold"};
+const vt_names vt_binarize_names = VT_NAMES(binarize_names);
+
 enum { STREAM_SHUFFLE = 1, STREAM_STATIC = 2, STREAM_DYNAMIC = 3 };
 
 struct vt_batcher {

@@ -1,9 +1,11 @@
 /* Datasets: an images IDX file (n x height x width bytes) and an optional labels IDX
  * file (n bytes in 0..9), checked against each other and turned into floats. */
 #include <limits.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "data_internal.h"
 
@@ -64,17 +66,24 @@ done:
     return rc;
 }
 
+#define INSTALL_HINT "install it with `apt-get install dataset-fashion-mnist` or give its directory"
+
 int vt_dataset_load_fashion(vt_dataset *train, vt_dataset *test, const char *dir,
                             vt_error *err) {
     if (err) *err = (vt_error){0};
-    if (!train || !test)
-        return vt_error_set(err, VT_EARG, "vt_dataset_load_fashion: NULL dataset");
-    memset(train, 0, sizeof *train);
+    if (!test) return vt_error_set(err, VT_EARG, "vt_dataset_load_fashion: NULL test dataset");
+    if (train) memset(train, 0, sizeof *train);
     memset(test, 0, sizeof *test);
     if (!dir) dir = VT_FASHION_DIR;
+    struct stat st;
+    int rc = stat(dir, &st);
+    if (rc != 0 || !S_ISDIR(st.st_mode))
+        return vt_error_set(err, VT_EIO, "data directory %s: %s; %s", dir,
+                            rc != 0 ? strerror(errno) : "not a directory", INSTALL_HINT);
     static const char *const prefix[2] = {"train", "t10k"};
     vt_dataset *out[2] = {train, test};
     for (int s = 0; s < 2; s++) {
+        if (!out[s]) continue;
         char images[4096], labels[4096];
         int a = snprintf(images, sizeof images, "%s/%s-images-idx3-ubyte.gz", dir, prefix[s]);
         int b = snprintf(labels, sizeof labels, "%s/%s-labels-idx1-ubyte.gz", dir, prefix[s]);
@@ -82,9 +91,13 @@ int vt_dataset_load_fashion(vt_dataset *train, vt_dataset *test, const char *dir
             vt_dataset_free(train);
             return vt_error_set(err, VT_EARG, "%s: directory name too long", dir);
         }
-        int rc = vt_dataset_load(out[s], images, labels, err);
+        rc = vt_dataset_load(out[s], images, labels, err);
         if (rc != VT_OK) {
             vt_dataset_free(train);
+            if (rc == VT_EIO && err) {
+                size_t n = strlen(err->msg);
+                snprintf(err->msg + n, sizeof err->msg - n, " (%s)", INSTALL_HINT);
+            }
             return rc;
         }
     }

@@ -21,11 +21,7 @@ vt_tensor *vt_kl_normal_std_rows(vt_ctx *ctx, vt_tensor *mu, vt_tensor *logsig) 
     const char *op = "vt_kl_normal_std_rows";
     vt_tensor *in[2] = {mu, logsig};
     if (!vt_check_all(ctx, op, 2, in)) return vt_poison(ctx, op);
-    if (vt_rows(mu) != vt_rows(logsig) || vt_cols(mu) != vt_cols(logsig)) {
-        char a[48], b[48];
-        return vt_fail(ctx, "%s: mu %s and logsig %s differ", op, vt_shape_str(mu, a),
-                       vt_shape_str(logsig, b));
-    }
+    if (!vt_check_same_shape(ctx, op, "mu", mu, "logsig", logsig)) return vt_poison(ctx, op);
     int R = vt_rows(mu), C = vt_cols(mu);
     vt_tensor *y = vt_out2(ctx, R, 1, 2, in);
     if (vt_is_poison(y)) return y;

@@ -1,10 +1,12 @@
 /* A user-defined op in one file: the scaled ELU
  *     selu(x) = λ x                 for x > 0
  *             = λ α (exp(x) − 1)    otherwise
- * registered on the tape with vt_record, exactly as vtape's own ops are, then
- * checked against finite differences with vt_gradcheck. */
+ * written with the op kit (vtape/opkit.h) exactly as vtape's own ops are: check the
+ * inputs, make the output, compute it, record the node — then checked against finite
+ * differences with vt_gradcheck. */
 #include <math.h>
 #include <stdio.h>
+#include "vtape/opkit.h"
 #include "vtape/vtape.h"
 
 static const float LAMBDA = 1.0507009873554805f, ALPHA = 1.6732632423543772f;
@@ -12,19 +14,22 @@ static const float LAMBDA = 1.0507009873554805f, ALPHA = 1.6732632423543772f;
 /* dy/dx = λ for x > 0, else λ α exp(x) = y + λ α */
 static void selu_backward(vt_ctx *ctx, vt_node *node) {
     vt_tensor *x = node->in[0], *y = node->out;
-    float *gx = vt_grad(ctx, x);
+    float *gx = vt_grad(ctx, x);   /* NULL when x takes no gradient */
+    if (!gx) return;
     for (size_t i = 0; i < vt_numel(x); i++)
         gx[i] += y->grad[i] * (x->data[i] > 0 ? LAMBDA : y->data[i] + LAMBDA * ALPHA);
 }
 
 static vt_tensor *selu(vt_ctx *ctx, vt_tensor *x) {
-    if (!vt_check(ctx, "selu", x)) return vt_fail(ctx, "selu: bad input");
-    vt_tensor *y = vt_op_output(ctx, x->ndim, x->shape, 1, &x);
+    const char *op = "selu";
+    if (!vt_check_all(ctx, op, 1, &x)) return vt_poison(ctx, op);   /* NULL, poison, stale */
+    vt_tensor *y = vt_out_like(ctx, x, 1, &x);                       /* arena; grad flag */
+    if (vt_is_poison(y)) return y;
     for (size_t i = 0; i < vt_numel(x); i++) {
         float v = x->data[i];
         y->data[i] = v > 0 ? LAMBDA * v : LAMBDA * ALPHA * expm1f(v);
     }
-    vt_record(ctx, "selu", y, selu_backward, 1, &x, 0);
+    vt_record(ctx, op, y, selu_backward, 1, &x, 0);   /* no-op when nothing needs a gradient */
     return y;
 }
 

@@ -14,33 +14,20 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const char *const ESTIMATORS[] = {"generic", "analytic", "iwae", "miwae", "ciwae"};
-static const char *const GRADS[] = {"reparam", "stl", "dreg"};
+static const char *const estimator_names[] = {"generic", "analytic", "iwae", "miwae", "ciwae"};
+const vt_names vt_estimator_names = VT_NAMES(estimator_names);
 
-int vt_estimator_parse(const char *name, vt_estimator *out) {
-    for (int i = 0; i < 5; i++)
-        if (name && strcmp(name, ESTIMATORS[i]) == 0) {
-            *out = (vt_estimator)i;
-            return 0;
-        }
-    return -1;
-}
+int vt_estimator_parse(const char *name) { return vt_names_find(&vt_estimator_names, name); }
 
-const char *vt_estimator_name(vt_estimator e) {
-    return (unsigned)e < 5 ? ESTIMATORS[e] : "?";
-}
+const char *vt_estimator_name(vt_estimator e) { return vt_names_get(&vt_estimator_names, (int)e); }
 
-int vt_grad_estimator_parse(const char *name, vt_grad_estimator *out) {
-    for (int i = 0; i < 3; i++)
-        if (name && strcmp(name, GRADS[i]) == 0) {
-            *out = (vt_grad_estimator)i;
-            return 0;
-        }
-    return -1;
-}
+static const char *const grad_names[] = {"reparam", "stl", "dreg"};
+const vt_names vt_grad_estimator_names = VT_NAMES(grad_names);
+
+int vt_grad_estimator_parse(const char *name) { return vt_names_find(&vt_grad_estimator_names, name); }
 
 const char *vt_grad_estimator_name(vt_grad_estimator g) {
-    return (unsigned)g < 3 ? GRADS[g] : "?";
+    return vt_names_get(&vt_grad_estimator_names, (int)g);
 }
 
 vt_elbo_opts vt_elbo_defaults(void) {

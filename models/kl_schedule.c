@@ -4,6 +4,13 @@
 #include <math.h>
 #include <stdio.h>
 
+static const char *const beta_names[] = {"constant", "linear", "cyclical"};
+const vt_names vt_beta_kind_names = VT_NAMES(beta_names);
+
+int vt_beta_kind_parse(const char *name) { return vt_names_find(&vt_beta_kind_names, name); }
+
+const char *vt_beta_kind_name(vt_beta_kind kind) { return vt_names_get(&vt_beta_kind_names, (int)kind); }
+
 static int schedule_error(vt_error *err, const char *what, double value) {
     vt_error_set(err, VT_EARG, "beta schedule: %s (got %g)", what, value);
     return -1;
@@ -56,16 +63,4 @@ float vt_beta_at(const vt_beta_schedule *s, long step) {
     default:
         return s->beta;
     }
-}
-
-static const char *const beta_names[] = {"constant", "linear", "cyclical"};
-
-int vt_beta_kind_parse(const char *name) {
-    for (int k = 0; name && k < 3; k++)
-        if (vt_name_eq(name, beta_names[k])) return k;
-    return -1;
-}
-
-const char *vt_beta_kind_name(vt_beta_kind kind) {
-    return (unsigned)kind < 3 ? beta_names[kind] : "unknown";
 }

@@ -5,19 +5,14 @@
 #include <stdio.h>
 #include <string.h>
 
-int vt_act_parse(const char *name, vt_act *out) {
-    static const char *names[] = {"relu", "softplus", "tanh"};
-    for (int i = 0; i < 3; i++)
-        if (name && strcmp(name, names[i]) == 0) {
-            *out = (vt_act)i;
-            return 0;
-        }
-    return -1;
-}
+static const char *const act_names[] = {"relu", "softplus", "tanh"};
+const vt_names vt_act_names = VT_NAMES(act_names);
 
-const char *vt_act_name(vt_act a) {
-    return a == VT_ACT_RELU ? "relu" : a == VT_ACT_SOFTPLUS ? "softplus" : "tanh";
-}
+int vt_act_parse(const char *name) { return vt_names_find(&vt_act_names, name); }
+
+const char *vt_act_name(vt_act a) { return vt_names_get(&vt_act_names, (int)a); }
+
+
 
 vt_tensor *vt_activate(vt_ctx *ctx, vt_act a, vt_tensor *x) {
     switch (a) {

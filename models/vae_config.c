@@ -6,17 +6,16 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const char *const POSTERIORS[] = {"diag", "fullcov", "planar", "iaf"};
-static const char *const PRIORS[] = {"std_normal", "mog", "vamp"};
-static const char *const LATENT_TYPES[] = {"gaussian", "gumbel", "bernoulli"};
-static const char *const LAYERS[] = {"linear", "gated"};
-static const char *const LIKELIHOODS[] = {"bernoulli", "gaussian", "gaussian_learned"};
-
-static int lookup(const char *const *names, int n, const char *s) {
-    for (int i = 0; i < n; i++)
-        if (strcmp(names[i], s) == 0) return i;
-    return -1;
-}
+static const char *const posteriors[] = {"diag", "fullcov", "planar", "iaf"};
+static const char *const priors[] = {"std_normal", "mog", "vamp"};
+static const char *const likelihoods[] = {"bernoulli", "gaussian", "gaussian_learned"};
+static const char *const latent_types[] = {"gaussian", "gumbel", "bernoulli"};
+static const char *const layers[] = {"linear", "gated"};
+const vt_names vt_posterior_names = VT_NAMES(posteriors);
+const vt_names vt_prior_names = VT_NAMES(priors);
+const vt_names vt_lik_names = VT_NAMES(likelihoods);
+const vt_names vt_latent_type_names = VT_NAMES(latent_types);
+const vt_names vt_layer_names = VT_NAMES(layers);
 
 /* Parse a positive int in [1, max] from s; end at '-' ',' or NUL. */
 static int parse_dim(const char *s, char **end, int max) {
@@ -61,11 +60,11 @@ int vt_vae_config_format(const vt_vae_config *c, char *buf, size_t len) {
                      "pseudo=%d flow_depth=%d latent_type=%s categories=%d tau=%.9g tau_min=%.9g "
                      "tau_rate=%.9g layer=%s",
                      c->x_dim, c->n_hidden ? hidden : "none", c->latent, vt_act_name(c->act),
-                     c->n_classes, POSTERIORS[c->posterior], PRIORS[c->prior],
-                     c->mog_components, LIKELIHOODS[c->likelihood], c->lik_logsig,
+                     c->n_classes, vt_names_get(&vt_posterior_names, c->posterior), vt_names_get(&vt_prior_names, c->prior),
+                     c->mog_components, vt_names_get(&vt_lik_names, c->likelihood), c->lik_logsig,
                      (unsigned long long)c->seed, c->levels, c->latent2, c->pseudo_inputs,
-                     c->flow_depth, LATENT_TYPES[c->latent_type], c->categories, c->temperature,
-                     c->temp_min, c->temp_rate, LAYERS[c->layer]);
+                     c->flow_depth, vt_names_get(&vt_latent_type_names, c->latent_type), c->categories,
+                     c->temperature, c->temp_min, c->temp_rate, vt_names_get(&vt_layer_names, c->layer));
     return n > 0 && (size_t)n < len ? 0 : -1;
 }
 
@@ -88,20 +87,20 @@ int vt_vae_config_parse(vt_vae_config *out, const char *text, vt_error *err) {
         else if (!strcmp(k, "latent")) { if ((c.latent = parse_dim(v, &end, 1 << 16)) < 0 || *end) goto bad; }
         else if (!strcmp(k, "classes")) { c.n_classes = (int)strtol(v, &end, 10); if (*end || c.n_classes < 0 || c.n_classes > 1 << 16) goto bad; }
         else if (!strcmp(k, "mog")) { if ((c.mog_components = parse_dim(v, &end, 1 << 16)) < 0 || *end) goto bad; }
-        else if (!strcmp(k, "act")) { if (vt_act_parse(v, &c.act) != 0) goto bad; }
-        else if (!strcmp(k, "posterior")) { int i = lookup(POSTERIORS, 4, v); if (i < 0) goto bad; c.posterior = (vt_posterior_kind)i; }
-        else if (!strcmp(k, "prior")) { int i = lookup(PRIORS, 3, v); if (i < 0) goto bad; c.prior = (vt_prior_kind)i; }
+        else if (!strcmp(k, "act")) { int a = vt_act_parse(v); if (a < 0) goto bad; c.act = (vt_act)a; }
+        else if (!strcmp(k, "posterior")) { int i = vt_names_find(&vt_posterior_names, v); if (i < 0) goto bad; c.posterior = (vt_posterior_kind)i; }
+        else if (!strcmp(k, "prior")) { int i = vt_names_find(&vt_prior_names, v); if (i < 0) goto bad; c.prior = (vt_prior_kind)i; }
+        else if (!strcmp(k, "likelihood")) { int i = vt_names_find(&vt_lik_names, v); if (i < 0) goto bad; c.likelihood = (vt_lik_kind)i; }
         else if (!strcmp(k, "levels")) { c.levels = (int)strtol(v, &end, 10); if (*end || c.levels < 1 || c.levels > 2) goto bad; }
         else if (!strcmp(k, "latent2")) { if ((c.latent2 = parse_dim(v, &end, 1 << 16)) < 0 || *end) goto bad; }
         else if (!strcmp(k, "pseudo")) { if ((c.pseudo_inputs = parse_dim(v, &end, 1 << 16)) < 0 || *end) goto bad; }
         else if (!strcmp(k, "flow_depth")) { if ((c.flow_depth = parse_dim(v, &end, 64)) < 0 || *end) goto bad; }
         else if (!strcmp(k, "categories")) { if ((c.categories = parse_dim(v, &end, 1 << 16)) < 0 || *end) goto bad; }
-        else if (!strcmp(k, "latent_type")) { int i = lookup(LATENT_TYPES, 3, v); if (i < 0) goto bad; c.latent_type = (vt_latent_type)i; }
-        else if (!strcmp(k, "layer")) { int i = lookup(LAYERS, 2, v); if (i < 0) goto bad; c.layer = (vt_layer_kind)i; }
+        else if (!strcmp(k, "latent_type")) { int i = vt_names_find(&vt_latent_type_names, v); if (i < 0) goto bad; c.latent_type = (vt_latent_type)i; }
+        else if (!strcmp(k, "layer")) { int i = vt_names_find(&vt_layer_names, v); if (i < 0) goto bad; c.layer = (vt_layer_kind)i; }
         else if (!strcmp(k, "tau")) { c.temperature = strtof(v, &end); if (*end || !(c.temperature > 0)) goto bad; }
         else if (!strcmp(k, "tau_min")) { c.temp_min = strtof(v, &end); if (*end || !(c.temp_min > 0)) goto bad; }
         else if (!strcmp(k, "tau_rate")) { c.temp_rate = strtof(v, &end); if (*end || !(c.temp_rate >= 0)) goto bad; }
-        else if (!strcmp(k, "likelihood")) { int i = lookup(LIKELIHOODS, 3, v); if (i < 0) goto bad; c.likelihood = (vt_lik_kind)i; }
         else if (!strcmp(k, "lik_logsig")) { c.lik_logsig = strtof(v, &end); if (*end) goto bad; }
         else if (!strcmp(k, "seed")) { c.seed = strtoull(v, &end, 10); if (*end) goto bad; }
         else if (!strcmp(k, "hidden")) {

@@ -92,11 +92,7 @@ vt_tensor *vt_axpby(vt_ctx *ctx, float sa, vt_tensor *a, float sb, vt_tensor *b)
     const char *op = "vt_axpby";
     vt_tensor *in[2] = {a, b};
     if (!vt_check_all(ctx, op, 2, in)) return vt_poison(ctx, op);
-    if (vt_rows(a) != vt_rows(b) || vt_cols(a) != vt_cols(b)) {
-        char sa_[48], sb_[48];
-        return vt_fail(ctx, "%s: shapes %s and %s differ", op, vt_shape_str(a, sa_),
-                       vt_shape_str(b, sb_));
-    }
+    if (!vt_check_same_shape(ctx, op, "a", a, "b", b)) return vt_poison(ctx, op);
     vt_tensor *y = vt_out_like(ctx, a, 2, in);
     if (vt_is_poison(y)) return y;
     size_t n = vt_numel(y);

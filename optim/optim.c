@@ -113,13 +113,10 @@ int vt_optim_set_step(vt_optim *opt, long t, vt_error *err) {
 
 
 static const char *const optim_names[] = {"sgd", "adam", "adamw"};
+const vt_names vt_optim_kind_names = VT_NAMES(optim_names);
 
-int vt_optim_kind_parse(const char *name) {
-    for (int k = 0; k < 3; k++)
-        if (vt_name_eq(name, optim_names[k])) return k;
-    return -1;
-}
+int vt_optim_kind_parse(const char *name) { return vt_names_find(&vt_optim_kind_names, name); }
 
 const char *vt_optim_kind_name(vt_optim_kind kind) {
-    return (unsigned)kind < 3 ? optim_names[kind] : "unknown";
+    return vt_names_get(&vt_optim_kind_names, (int)kind);
 }

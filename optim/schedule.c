@@ -69,13 +69,8 @@ float vt_lr_at(const vt_lr_schedule *s, long step) {
 /* ---- names ---- */
 
 static const char *const lr_names[] = {"constant", "step", "cosine"};
+const vt_names vt_lr_kind_names = VT_NAMES(lr_names);
 
-int vt_lr_kind_parse(const char *name) {
-    for (int k = 0; k < 3; k++)
-        if (vt_name_eq(name, lr_names[k])) return k;
-    return -1;
-}
+int vt_lr_kind_parse(const char *name) { return vt_names_find(&vt_lr_kind_names, name); }
 
-const char *vt_lr_kind_name(vt_lr_kind kind) {
-    return (unsigned)kind < 3 ? lr_names[kind] : "unknown";
-}
+const char *vt_lr_kind_name(vt_lr_kind kind) { return vt_names_get(&vt_lr_kind_names, (int)kind); }

@@ -1,5 +1,7 @@
 #include "support.h"
 #include "vtape/core.h"
+#include "vtape/data.h"
+#include <sys/stat.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,4 +26,26 @@ int vt_test_rmtree(const char *dir) {
     char cmd[256];
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
     return system(cmd);
+}
+
+const char *vt_test_data_dir(void) {
+    const char *d = getenv("VT_FASHION_DIR");
+    return d && *d ? d : VT_FASHION_DIR;
+}
+
+int vt_test_have_data(void) {
+    static const char *const files[] = {"train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz",
+                                        "t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz"};
+    for (int i = 0; i < 4; i++) {
+        char path[1024];
+        struct stat st;
+        snprintf(path, sizeof path, "%s/%s", vt_test_data_dir(), files[i]);
+        if (stat(path, &st) != 0) return 0;
+    }
+    return 1;
+}
+
+int vt_test_no_skip(void) {
+    const char *s = getenv("VT_TEST_NO_SKIP");
+    return s && *s && strcmp(s, "0") != 0;
 }

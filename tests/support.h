@@ -12,5 +12,10 @@ void vt_test_fill_uniform(float *x, size_t n, float lo, float hi, uint64_t seed)
 const char *vt_test_tmpdir(char *buf, size_t len);
 /* Remove such a directory and everything in it; 0 on success. */
 int vt_test_rmtree(const char *dir);
+/* The Fashion-MNIST directory: $VT_FASHION_DIR when set and not empty (so a run can
+ * hide the data set, or point at a copy), else the installed VT_FASHION_DIR. */
+const char *vt_test_data_dir(void);
+/* 1 when the four Fashion-MNIST files are in vt_test_data_dir(). */
+int vt_test_have_data(void);
 
 #endif

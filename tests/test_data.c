@@ -10,6 +10,7 @@
 #include <unistd.h>
 #include <zlib.h>
 
+#include "skip.h"
 #include "support.h"
 #include "vtape/data.h"
 
@@ -566,12 +567,13 @@ Test(data, one_hot) {
 /* ---- the real thing, when installed ---- */
 
 Test(data, fashion_mnist_test_set) {
-    struct stat st;
-    if (stat(VT_FASHION_DIR, &st) != 0) cr_skip_test("%s not installed", VT_FASHION_DIR);
+    vt_test_require_data();
+    char images[1024], labels[1024];
+    snprintf(images, sizeof images, "%s/t10k-images-idx3-ubyte.gz", vt_test_data_dir());
+    snprintf(labels, sizeof labels, "%s/t10k-labels-idx1-ubyte.gz", vt_test_data_dir());
     vt_dataset ds;
     vt_error err;
-    int rc = vt_dataset_load(&ds, VT_FASHION_DIR "/t10k-images-idx3-ubyte.gz",
-                             VT_FASHION_DIR "/t10k-labels-idx1-ubyte.gz", &err);
+    int rc = vt_dataset_load(&ds, images, labels, &err);
     cr_assert_eq(rc, VT_OK, "%s", err.msg);
     cr_assert_eq(ds.n, 10000);
     cr_assert_eq(ds.height, 28);

@@ -19,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include "skip.h"
 #include "vtape/vtape.h"
 
 #define SHARED_BENCH VT_SOURCE_DIR "/../shared/bench/torch_vae.py"
@@ -103,7 +104,8 @@ static vt_dist *inner_likelihood(vt_ctx *ctx, const vt_latent_model *m, vt_tenso
 
 static void same_step(const char *model, int n_classes) {
     char dir[512];
-    if (!dump_dir(model, dir, sizeof dir)) cr_skip_test("python3-torch is not installed");
+    if (!dump_dir(model, dir, sizeof dir))
+        vt_test_skip("python3-torch (for the dump %s/torch-dump/%s)", VT_BUILD_DIR, model);
     enum { B = 128, X = 784, Z = 32 };
     vt_vae v;
     vt_error err = {0};

@@ -5,13 +5,15 @@
  *  - on a VAE trained on Fashion-MNIST, the IWAE bound is ≥ the ELBO and rises with K;
  *  - CVAE samples follow the requested class, judged by a nearest-class-mean
  *    classifier built from the real test images.
- * The Fashion-MNIST tests skip when the dataset package is absent. */
+ * The Fashion-MNIST tests skip when the dataset package is absent (fail under
+ * VT_TEST_NO_SKIP, see skip.h). */
 #include <criterion/criterion.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include "skip.h"
 #include "support.h"
 #include "vtape/data.h"
 #include "vtape/vtape.h"
@@ -169,10 +171,6 @@ Test(trained, fullcov_posterior_beats_diagonal_on_a_correlated_posterior, .timeo
 }
 
 /* ---------------- trained on Fashion-MNIST ---------------- */
-static int have_data(void) {
-    struct stat st;
-    return stat(VT_FASHION_DIR "/train-images-idx3-ubyte.gz", &st) == 0;
-}
 
 /* A small (C)VAE (one hidden layer of 256) trained for 4 epochs on 20000 images. */
 static void train_small(vt_vae *v, int n_classes, int latent, vt_dataset *train) {
@@ -215,12 +213,12 @@ static void train_small(vt_vae *v, int n_classes, int latent, vt_dataset *train)
 
 static void load(vt_dataset *train, vt_dataset *test) {
     vt_error de;
-    cr_assert_eq(vt_dataset_load_fashion(train, test, NULL, &de), 0, "%s", de.msg);
+    cr_assert_eq(vt_dataset_load_fashion(train, test, vt_test_data_dir(), &de), 0, "%s", de.msg);
     vt_dataset_truncate(train, 20000);
 }
 
 Test(trained, iwae_bound_is_above_elbo_and_rises_with_k, .timeout = 900) {
-    if (!have_data()) cr_skip_test("dataset-fashion-mnist is not installed");
+    vt_test_require_data();
     vt_dataset train, test;
     load(&train, &test);
     vt_vae v;
@@ -274,7 +272,7 @@ static int nearest_class(double mean[10][784], const float *img) {
 }
 
 Test(trained, cvae_samples_follow_the_requested_class, .timeout = 900) {
-    if (!have_data()) cr_skip_test("dataset-fashion-mnist is not installed");
+    vt_test_require_data();
     vt_dataset train, test;
     load(&train, &test);
     vt_vae v;

@@ -33,7 +33,7 @@ static void eval_table(eval_options *o, cli_opt *t) {
         {.name = "test-seed", .kind = CLI_OPT_INT, .dest = &o->test_seed, .metavar = "S", .min = 0,
          .max = (1u << 31) - 2, .help = "fixed test binarization and evaluation noise",
          .default_text = "the run's, from run.txt beside the checkpoint; else 12345"},
-        {.name = "binarize", .kind = CLI_OPT_CHOICE, .dest = &o->binarize, .choices = CLI_CHOICES_BINARIZE,
+        {.name = "binarize", .kind = CLI_OPT_CHOICE, .dest = &o->binarize, .choices = &vt_binarize_names,
          .help = "how the run binarized training pixels (dynamic/static: test set sampled once)",
          .default_text = "the run's; else dynamic"},
         {.name = "test-limit", .kind = CLI_OPT_INT, .dest = &o->test_limit, .metavar = "N", .min = 0,

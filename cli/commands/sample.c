@@ -34,7 +34,7 @@ int cli_cmd_sample(int argc, char **argv) {
          .max = (1u << 31) - 2, .help = "fixed test binarization",
          .default_text = "the run's, from run.txt beside the checkpoint; else 12345"},
         {.name = "binarize", .kind = CLI_OPT_CHOICE, .dest = &o.binarize,
-         .choices = CLI_CHOICES_BINARIZE, .help = "how the run binarized training pixels",
+         .choices = &vt_binarize_names, .help = "how the run binarized training pixels",
          .default_text = "the run's; else dynamic"},
         {.name = "data-dir", .kind = CLI_OPT_STRING, .dest = &o.data_dir, .metavar = "DIR",
          .help = "Fashion-MNIST directory", .default_text = "the run's; else " VT_FASHION_DIR},

@@ -157,8 +157,7 @@ static int start_files(train_run *r) {
 }
 
 static void print_header(const train_run *r) {
-    char model[32];
-    cli_opt_choice_name(CLI_CHOICES_MODEL, r->o->model, model, sizeof model);
+    const char *model = vt_names_get(&cli_model_names, r->o->model);
     printf("vtape train: %s %s latent %d, %zu parameters; %zu train / %zu test images, "
            "%zu steps per epoch; writing to %s\n", model, r->o->arch, r->cfg.latent,
            vt_store_numel(r->v.store), r->train.n, r->test.n,
@@ -211,8 +210,7 @@ static int finish(train_run *r, double train_seconds, long train_images) {
                            .train_images = (int)r->train.n, .test_images = r->fixed.n,
                            .train_seconds = train_seconds,
                            .images_per_s = train_seconds > 0 ? (double)train_images / train_seconds : 0};
-    char model[32];
-    rep.model = cli_opt_choice_name(CLI_CHOICES_MODEL, o->model, model, sizeof model);
+    rep.model = vt_names_get(&cli_model_names, o->model);
     rep.conditional = r->cfg.n_classes > 0;
     double *per_image = malloc((size_t)r->fixed.n * sizeof *per_image);
     if (!per_image) return cli_fail(CMD, CLI_EXIT_FAIL, "out of memory");

@@ -1,42 +1,15 @@
 /* Loading Fashion-MNIST for the commands, and the fixed test set. */
 #include "cli/driver/fashion_data.h"
 
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-
-#define INSTALL_HINT "install it with `apt-get install dataset-fashion-mnist` or pass --data-dir"
-
-static int load_split(const char *dir, const char *prefix, vt_dataset *ds, size_t limit,
-                      vt_error *err) {
-    char images[4200], labels[4200];
-    snprintf(images, sizeof images, "%s/%s-images-idx3-ubyte.gz", dir, prefix);
-    snprintf(labels, sizeof labels, "%s/%s-labels-idx1-ubyte.gz", dir, prefix);
-    vt_error e;
-    if (vt_dataset_load(ds, images, labels, &e) != VT_OK) {
-        vt_error_set(err, VT_EARG, "%s%s", e.msg, e.code == VT_EIO ? " (" INSTALL_HINT ")" : "");
-        return -1;
-    }
-    if (limit > 0) vt_dataset_truncate(ds, limit);
-    return 0;
-}
 
 int cli_fashion_load(const char *dir, vt_dataset *train, size_t train_limit, vt_dataset *test,
                     size_t test_limit, vt_error *err) {
-    struct stat st;
-    int rc = stat(dir, &st);
-    if (rc != 0 || !S_ISDIR(st.st_mode)) {
-        vt_error_set(err, VT_EIO, "data directory %s: %s; %s", dir,
-                 rc != 0 ? strerror(errno) : "not a directory", INSTALL_HINT);
-        return -1;
-    }
-    if (train && load_split(dir, "train", train, train_limit, err) != 0) return -1;
-    if (load_split(dir, "t10k", test, test_limit, err) != 0) {
-        if (train) vt_dataset_free(train);
-        return -1;
-    }
+    if (vt_dataset_load_fashion(train, test, dir, err) != VT_OK) return -1;
+    if (train && train_limit > 0) vt_dataset_truncate(train, train_limit);
+    if (test_limit > 0) vt_dataset_truncate(test, test_limit);
     return 0;
 }
 

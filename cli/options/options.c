@@ -6,25 +6,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-const char *cli_opt_choice_name(const char *choices, int i, char *buf, size_t len) {
+const char *cli_choices_text(const vt_names *choices, char *buf, size_t len) {
+    size_t n = 0;
     buf[0] = '\0';
-    for (const char *s = choices; s && i >= 0; i--) {
-        const char *bar = strchr(s, '|');
-        size_t n = bar ? (size_t)(bar - s) : strlen(s);
-        if (i == 0) {
-            snprintf(buf, len, "%.*s", (int)n, s);
-            break;
-        }
-        s = bar ? bar + 1 : NULL;
-    }
+    for (int i = 0; choices && i < choices->count && n < len; i++)
+        n += (size_t)snprintf(buf + n, len - n, "%s%s", i ? "|" : "", choices->name[i]);
     return buf;
-}
-
-int cli_opt_choice_index(const char *choices, const char *name) {
-    char buf[64];
-    for (int i = 0; *cli_opt_choice_name(choices, i, buf, sizeof buf); i++)
-        if (strcmp(buf, name) == 0) return i;
-    return -1;
 }
 
 cli_opt *cli_opts_find(cli_opt *opts, const char *name) {
@@ -74,9 +61,11 @@ static int apply(cli_opt *o, const char *value, vt_error *err) {
         *(const char **)o->dest = value;
         return 0;
     case CLI_OPT_CHOICE: {
-        int i = cli_opt_choice_index(o->choices, value);
+        int i = vt_names_find(o->choices, value);
         if (i < 0) {
-            vt_error_set(err, VT_EARG, "--%s: '%s' is not one of %s", o->name, value, o->choices);
+            char list[256];
+            vt_error_set(err, VT_EARG, "--%s: '%s' is not one of %s", o->name, value,
+                         cli_choices_text(o->choices, list, sizeof list));
             return -1;
         }
         *(int *)o->dest = i;
@@ -149,7 +138,11 @@ static const char *value_text(const cli_opt *o, char *buf, size_t len) {
         snprintf(buf, len, "%s", s ? s : "");
         break;
     }
-    case CLI_OPT_CHOICE: cli_opt_choice_name(o->choices, *(const int *)o->dest, buf, len); break;
+    case CLI_OPT_CHOICE: {
+        int v = *(const int *)o->dest;
+        snprintf(buf, len, "%s", v >= 0 && v < o->choices->count ? o->choices->name[v] : "");
+        break;
+    }
     case CLI_OPT_FLAG: snprintf(buf, len, "%s", *(const int *)o->dest ? "on" : "off"); break;
     }
     return buf;
@@ -187,8 +180,8 @@ static void help_entry(FILE *out, const char *left, const char *text) {
 void cli_opts_help(FILE *out, const char *usage, const char *summary, const cli_opt *opts) {
     fprintf(out, "usage: %s\n\n%s\n\noptions:\n", usage, summary);
     for (const cli_opt *o = opts; o->name; o++) {
-        char left[128], val[256], text[1024];
-        const char *meta = o->kind == CLI_OPT_CHOICE ? o->choices
+        char left[320], val[256], text[1024], list[256];
+        const char *meta = o->kind == CLI_OPT_CHOICE ? cli_choices_text(o->choices, list, sizeof list)
                            : o->kind == CLI_OPT_FLAG ? ""
                                                     : (o->metavar ? o->metavar : "X");
         snprintf(left, sizeof left, "--%s%s%s", o->name, *meta ? " " : "", meta);

@@ -6,6 +6,7 @@
 #define CLI_OPTIONS_H
 
 #include "vtape/error.h"
+#include "vtape/names.h"
 #include <stddef.h>
 #include <stdio.h>
 
@@ -13,7 +14,7 @@ typedef enum {
     CLI_OPT_INT,     /* int *dest, within [min, max] */
     CLI_OPT_REAL,    /* double *dest, finite, within [min, max] */
     CLI_OPT_STRING,  /* const char **dest (points into argv or the options' own storage) */
-    CLI_OPT_CHOICE,  /* int *dest: index into `choices` ("a|b|c"); -1 means "automatic" */
+    CLI_OPT_CHOICE,  /* int *dest: a value of the enum named by `choices`; -1 means "automatic" */
     CLI_OPT_FLAG,    /* int *dest set to 1; takes no value */
 } cli_opt_kind;
 
@@ -24,7 +25,7 @@ typedef struct cli_opt {
     const char *metavar;       /* "N", "DIR", ... shown in help; choices shown for CHOICE */
     const char *help;
     double min, max;           /* numeric range, inclusive */
-    const char *choices;       /* CHOICE: "vae|cvae|beta-vae" */
+    const vt_names *choices;   /* CHOICE: the enum's one name table (vtape/names.h) */
     const char *default_text;  /* shown instead of the current value when set */
     int given;                 /* set by parsing when the option appeared */
 } cli_opt;
@@ -41,10 +42,8 @@ int cli_opts_set(cli_opt *opts, const char *name, const char *value, vt_error *e
 void cli_opts_help(FILE *out, const char *usage, const char *summary, const cli_opt *opts);
 /* Write every option that has a value as "name=value" lines (flags only when set). */
 int cli_opts_write(FILE *out, const cli_opt *opts);
-/* Name of choice i of a CHOICE option's list, copied into buf ("" if out of range). */
-const char *cli_opt_choice_name(const char *choices, int i, char *buf, size_t len);
-/* Index of `name` in "a|b|c", or -1. */
-int cli_opt_choice_index(const char *choices, const char *name);
+/* The names of a table joined by '|' into buf ("a|b|c"), for help and messages. */
+const char *cli_choices_text(const vt_names *choices, char *buf, size_t len);
 cli_opt *cli_opts_find(cli_opt *opts, const char *name);
 
 #endif

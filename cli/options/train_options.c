@@ -6,6 +6,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+static const char *const model_names[] = {"vae", "cvae", "beta-vae", "hvae"};
+const vt_names cli_model_names = VT_NAMES(model_names);
+
 #define INT(n, f, meta, lo, hi, h) {.name = n, .kind = CLI_OPT_INT, .dest = &o->f, .metavar = meta, .min = lo, .max = hi, .help = h}
 #define REAL(n, f, meta, lo, hi, h) {.name = n, .kind = CLI_OPT_REAL, .dest = &o->f, .metavar = meta, .min = lo, .max = hi, .help = h}
 #define CHOICE(n, f, list, h) {.name = n, .kind = CLI_OPT_CHOICE, .dest = &o->f, .choices = list, .help = h}
@@ -14,57 +17,61 @@
 void cli_train_cli_init(cli_train_cli *cli) {
     cli_train_options *o = &cli->o;
     *o = (cli_train_options){
-        .model = CLI_MODEL_VAE, .arch = "784-512-256", .latent = 32, .mog_components = 10,
+        .model = CLI_MODEL_VAE, .estimator = VT_EST_ANALYTIC, .optimizer = VT_ADAM,
+        .binarize = VT_BIN_DYNAMIC, .act = VT_ACT_RELU, .posterior = VT_POSTERIOR_DIAG,
+        .prior = VT_PRIOR_STD_NORMAL, .likelihood = VT_LIK_BERNOULLI, .lr_schedule = VT_LR_CONSTANT,
+        .arch = "784-512-256", .latent = 32, .mog_components = 10,
         .k = 1, .beta = 1.0, .beta_schedule = -1, .warmup_epochs = 5.0, .cycles = 4,
         .lr = 1e-3, .lr_gamma = 0.5, .lr_step_epochs = 1.0, .weight_decay = -1.0,
         .epochs = 2, .batch = 128, .test_seed = 12345, .threads = 1, .blas_threads = 2,
         .iw_k = 1000, .iw_n = 1000, .iw_chunk = 50000, .data_dir = VT_FASHION_DIR,
         .out = "out", .latent2 = 16, .pseudo_inputs = 50, .flow_depth = 4, .categories = 10,
-        .temperature = 1.0, .temp_min = 0.5, .temp_rate = 1e-4, .miwae_m = 1, .ciwae_beta = 0.5};
+        .temperature = 1.0, .temp_min = 0.5, .temp_rate = 1e-4, .miwae_m = 1, .ciwae_beta = 0.5,
+        .latent_type = VT_LATENT_GAUSSIAN, .layer = VT_LAYER_LINEAR, .grad = VT_GRAD_REPARAM};
     const cli_opt table[] = {
-        CHOICE("model", model, CLI_CHOICES_MODEL,
+        CHOICE("model", model, &cli_model_names,
                "vae; cvae (encoder and decoder see the one-hot label); beta-vae (KL weight annealed); "
                "hvae (two latent layers p(z2) p(z1|z2) p(x|z1))"),
         STR("arch", arch, "SIZES", "input size, then encoder hidden sizes; the decoder mirrors them"),
         INT("latent", latent, "Z", 1, 65536, "latent dimensions"),
-        CHOICE("act", act, CLI_CHOICES_ACT, "hidden-layer activation"),
-        CHOICE("posterior", posterior, CLI_CHOICES_POSTERIOR,
+        CHOICE("act", act, &vt_act_names, "hidden-layer activation"),
+        CHOICE("posterior", posterior, &vt_posterior_names,
                "q(z|x): diagonal or full-covariance Gaussian, or a planar / IAF flow on a diagonal one"),
-        CHOICE("prior", prior, CLI_CHOICES_PRIOR,
+        CHOICE("prior", prior, &vt_prior_names,
                "p(z): N(0, I), a learned mixture of Gaussians, or the VampPrior (top layer of hvae)"),
         INT("latent2", latent2, "Z2", 1, 65536, "hvae: dimensions of the top latent z2"),
         INT("pseudo-inputs", pseudo_inputs, "K", 1, 65536, "VampPrior: learned pseudo-inputs"),
         INT("flow-depth", flow_depth, "L", 1, 64, "planar / iaf posterior: flow steps"),
-        CHOICE("latent-type", latent_type, CLI_CHOICES_LATENT,
+        CHOICE("latent-type", latent_type, &vt_latent_type_names,
                "gaussian; gumbel (--latent categorical variables, Gumbel-softmax); bernoulli (relaxed bits)"),
         INT("categories", categories, "C", 2, 65536, "gumbel: classes per categorical variable"),
         REAL("temperature", temperature, "T", 1e-3, 1e3, "relaxed latents: temperature at step 0"),
         REAL("temperature-min", temp_min, "T", 1e-3, 1e3, "relaxed latents: lowest temperature"),
         REAL("temperature-rate", temp_rate, "R", 0, 1e3,
              "temperature schedule: T(t) = max(temperature-min, temperature * exp(-R t)), t = step"),
-        CHOICE("layer", layer, CLI_CHOICES_LAYER, "hidden layers: linear + activation, or gated (xW+b)*sigmoid(xV+c)"),
+        CHOICE("layer", layer, &vt_layer_names, "hidden layers: linear + activation, or gated (xW+b)*sigmoid(xV+c)"),
         INT("mog-components", mog_components, "C", 1, 4096, "mixture components of --prior mog"),
-        CHOICE("likelihood", likelihood, CLI_CHOICES_LIKELIHOOD,
+        CHOICE("likelihood", likelihood, &vt_lik_names,
                "p(x|z): Bernoulli, Gaussian with fixed sigma, or Gaussian with learned sigma"),
         REAL("lik-logsig", lik_logsig, "S", -20, 20, "Gaussian likelihood: (initial) log sigma"),
-        CHOICE("estimator", estimator, CLI_CHOICES_ESTIMATOR,
-               "ELBO estimator: closed-form KL, log p(x,z) - log q(z|x), the IWAE bound, "
+        CHOICE("estimator", estimator, &vt_estimator_names,
+               "ELBO estimator: log p(x,z) - log q(z|x), closed-form KL, the IWAE bound, "
                "MIWAE (--miwae-m bounds of --k), or CIWAE (--ciwae-beta ELBO + rest IWAE)"),
-        CHOICE("grad", grad, CLI_CHOICES_GRAD,
+        CHOICE("grad", grad, &vt_grad_estimator_names,
                "posterior gradient: reparameterized, sticking the landing, or DReG (iwae, miwae)"),
         INT("miwae-m", miwae_m, "M", 1, 100000, "miwae: independent K-sample bounds"),
         REAL("ciwae-beta", ciwae_beta, "B", 0, 1, "ciwae: weight of the ELBO"),
         INT("k", k, "K", 1, 100000, "posterior samples per datapoint"),
         REAL("beta", beta, "B", 0, 1e6, "weight of the KL term (the target of a schedule)"),
-        CHOICE("beta-schedule", beta_schedule, CLI_CHOICES_BETA,
+        CHOICE("beta-schedule", beta_schedule, &vt_beta_kind_names,
                "KL weight over training steps: constant, linear warm-up from 0, or cyclical"),
         REAL("warmup-epochs", warmup_epochs, "E", 0, 1e6, "linear beta schedule: epochs of warm-up"),
         INT("cycles", cycles, "M", 1, 1000000, "cyclical beta schedule: cycles over the run"),
         REAL("free-bits", free_bits, "LAMBDA", 0, 1e6, "free bits: KL floor per latent group in nats (0 off)"),
         INT("fb-groups", fb_groups, "G", 0, 65536, "free-bits groups (0: one per latent dimension)"),
-        CHOICE("optimizer", optimizer, CLI_CHOICES_OPTIMIZER, "optimizer"),
+        CHOICE("optimizer", optimizer, &vt_optim_kind_names, "optimizer"),
         REAL("lr", lr, "RATE", 0, 1e3, "learning rate"),
-        CHOICE("lr-schedule", lr_schedule, CLI_CHOICES_LR,
+        CHOICE("lr-schedule", lr_schedule, &vt_lr_kind_names,
                "learning rate over the run: constant, step decay, or cosine to --lr-min"),
         REAL("lr-gamma", lr_gamma, "G", 1e-9, 1, "step schedule: decay factor"),
         REAL("lr-step-epochs", lr_step_epochs, "E", 1e-6, 1e6, "step schedule: epochs between decays"),
@@ -74,8 +81,8 @@ void cli_train_cli_init(cli_train_cli *cli) {
         REAL("clip", clip, "NORM", 0, 1e30, "clip the global gradient norm to this (0 off)"),
         INT("epochs", epochs, "N", 1, 1000000, "training epochs (with --resume: the total)"),
         INT("batch", batch, "N", 1, 1000000, "batch size"),
-        CHOICE("binarize", binarize, CLI_CHOICES_BINARIZE,
-               "training pixels: fresh Bernoulli sample per batch, one fixed sample, x > 0.5, or grey"),
+        CHOICE("binarize", binarize, &vt_binarize_names,
+               "training pixels: grey, one fixed Bernoulli sample, a fresh sample per batch, or x > 0.5"),
         INT("train-limit", train_limit, "N", 0, INT_MAX, "use the first N training images (0 all)"),
         INT("test-limit", test_limit, "N", 0, INT_MAX, "use the first N test images (0 all)"),
         INT("seed", seed, "S", 0, INT_MAX, "initialisation, shuffling and noise"),
@@ -108,34 +115,28 @@ void cli_train_help(FILE *out, cli_train_cli *cli) {
                  cli->table);
 }
 
-static const char *choice(const char *list, int i, char *buf) {
-    return cli_opt_choice_name(list, i, buf, 64);
-}
-
 void cli_train_options_resolve(cli_train_options *o) {
     if (o->beta_schedule < 0) o->beta_schedule = o->model == CLI_MODEL_BETA_VAE ? VT_BETA_LINEAR
                                                                               : VT_BETA_CONSTANT;
 }
 
 int cli_train_options_check(const cli_train_options *o, vt_error *err) {
-    char est[64];
-    choice(CLI_CHOICES_ESTIMATOR, o->estimator, est);
-    if (!strcmp(est, "iwae") || !strcmp(est, "miwae") || !strcmp(est, "ciwae")) {
+    if (o->estimator == VT_EST_IWAE || o->estimator == VT_EST_MIWAE || o->estimator == VT_EST_CIWAE) {
         if (o->beta != 1.0 || o->beta_schedule > VT_BETA_CONSTANT) {
             vt_error_set(err, VT_EARG, "--estimator iwae has no KL term to weight: use --beta 1 and "
                                   "--beta-schedule constant (and not --model beta-vae)");
             return -1;
         }
         if (o->free_bits > 0) {
-            vt_error_set(err, VT_EARG, "--free-bits: the %s estimator has no KL term to floor", est);
+            vt_error_set(err, VT_EARG, "--free-bits: the %s estimator has no KL term to floor", vt_estimator_name((vt_estimator)o->estimator));
             return -1;
         }
     }
     int flow = o->latent_type == VT_LATENT_GAUSSIAN &&
                (o->posterior == VT_POSTERIOR_PLANAR || o->posterior == VT_POSTERIOR_IAF);
-    if (flow && !strcmp(est, "analytic")) {
+    if (flow && o->estimator == VT_EST_ANALYTIC) {
         vt_error_set(err, VT_EARG, "--posterior %s: analytic KL does not apply to a flow posterior; "
-                     "use --estimator generic or iwae", o->posterior == VT_POSTERIOR_IAF ? "iaf" : "planar");
+                     "use --estimator generic or iwae", vt_names_get(&vt_posterior_names, o->posterior));
         return -1;
     }
     if (o->fb_groups > 0 && o->latent % o->fb_groups != 0) {
@@ -168,7 +169,7 @@ int cli_train_model_config(const cli_train_options *o, int x_dim, vt_vae_config 
         return -1;
     }
     cfg->latent = o->latent;
-    cfg->act = (vt_act)o->act;                      /* same order as CLI_CHOICES_ACT */
+    cfg->act = (vt_act)o->act;
     cfg->posterior = (vt_posterior_kind)o->posterior;
     cfg->prior = (vt_prior_kind)o->prior;
     cfg->mog_components = o->mog_components;
@@ -180,7 +181,7 @@ int cli_train_model_config(const cli_train_options *o, int x_dim, vt_vae_config 
     cfg->latent2 = o->latent2;
     cfg->pseudo_inputs = o->pseudo_inputs;
     cfg->flow_depth = o->flow_depth;
-    cfg->latent_type = (vt_latent_type)o->latent_type;   /* same order as CLI_CHOICES_LATENT */
+    cfg->latent_type = (vt_latent_type)o->latent_type;
     cfg->categories = o->categories;
     cfg->temperature = (float)o->temperature;
     cfg->temp_min = (float)o->temp_min;
@@ -190,23 +191,22 @@ int cli_train_model_config(const cli_train_options *o, int x_dim, vt_vae_config 
 }
 
 vt_elbo_opts cli_train_elbo_opts(const cli_train_options *o) {
-    char name[64];
     vt_elbo_opts e = vt_elbo_defaults();
-    vt_estimator_parse(choice(CLI_CHOICES_ESTIMATOR, o->estimator, name), &e.estimator);
+    e.estimator = (vt_estimator)o->estimator;
     e.k = o->k;
     e.beta = (float)o->beta;
     e.free_bits = (float)o->free_bits;
     e.fb_groups = o->fb_groups;
-    e.grad = (vt_grad_estimator)o->grad;                /* same order as CLI_CHOICES_GRAD */
+    e.grad = (vt_grad_estimator)o->grad;
     e.miwae_m = o->miwae_m;
     e.ciwae_beta = (float)o->ciwae_beta;
     return e;
 }
 
 int cli_train_optim_config(const cli_train_options *o, vt_optim_config *cfg, vt_error *err) {
-    char name[64];
     vt_error msg = {0};
-    int kind = vt_optim_kind_parse(choice(CLI_CHOICES_OPTIMIZER, o->optimizer, name));
+    int kind = o->optimizer;
+    const char *name = vt_optim_kind_name((vt_optim_kind)kind);
     *cfg = vt_optim_defaults((vt_optim_kind)kind);
     if (o->weight_decay >= 0) cfg->weight_decay = (float)o->weight_decay;
     if (o->momentum > 0 && kind != VT_SGD) {
@@ -253,10 +253,7 @@ int cli_train_beta_schedule(const cli_train_options *o, long steps_per_epoch,
     return 0;
 }
 
-vt_binarize cli_train_binarize(const cli_train_options *o) {
-    static const vt_binarize modes[] = {VT_BIN_DYNAMIC, VT_BIN_STATIC, VT_BIN_THRESHOLD, VT_BIN_NONE};
-    return modes[o->binarize];
-}
+vt_binarize cli_train_binarize(const cli_train_options *o) { return (vt_binarize)o->binarize; }
 
 int cli_run_file_write(const char *path, const cli_opt *table, vt_error *err) {
     char tmp[4200];

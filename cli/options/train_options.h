@@ -9,21 +9,9 @@
 #include "vtape/vae.h"
 
 /* Choice lists; each option stores an index into its list. */
-#define CLI_CHOICES_MODEL      "vae|cvae|beta-vae|hvae"
-#define CLI_CHOICES_ACT        "relu|softplus|tanh"
-#define CLI_CHOICES_POSTERIOR  "diag|fullcov|planar|iaf"
-#define CLI_CHOICES_PRIOR      "std_normal|mog|vamp"
-#define CLI_CHOICES_LIKELIHOOD "bernoulli|gaussian|gaussian_learned"
-#define CLI_CHOICES_ESTIMATOR  "analytic|generic|iwae|miwae|ciwae"
-#define CLI_CHOICES_GRAD       "reparam|stl|dreg"
-#define CLI_CHOICES_LATENT     "gaussian|gumbel|bernoulli"
-#define CLI_CHOICES_LAYER      "linear|gated"
-#define CLI_CHOICES_BETA       "constant|linear|cyclical"
-#define CLI_CHOICES_OPTIMIZER  "adam|adamw|sgd"
-#define CLI_CHOICES_LR         "constant|step|cosine"
-#define CLI_CHOICES_BINARIZE   "dynamic|static|threshold|none"
 
 enum { CLI_MODEL_VAE, CLI_MODEL_CVAE, CLI_MODEL_BETA_VAE, CLI_MODEL_HVAE };
+extern const vt_names cli_model_names;   /* "vae", "cvae", "beta-vae", "hvae" */
 
 typedef struct cli_train_options {
     int model;

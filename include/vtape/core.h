@@ -1,4 +1,5 @@
-/* vtape core: context, tensors, parameters, the tape, noise, errors.
+/* vtape core: context, tensors, parameters, the tape, noise, threads.
+ * (vtape.h opens with the memory model, the error model and a complete example.)
  *
  * A vt_ctx owns every tensor and tape node of one step in an arena; vt_ctx_reset()
  * drops them all in O(1). Parameters live outside the arena in a vt_store.

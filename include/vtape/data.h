@@ -26,6 +26,7 @@
 #include <stdint.h>
 
 #include "vtape/error.h"
+#include "vtape/names.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -67,7 +68,8 @@ typedef struct vt_dataset {
 int vt_dataset_load(vt_dataset *ds, const char *images_path, const char *labels_path,
                     vt_error *err);
 /* The four standard Fashion-MNIST files in dir (VT_FASHION_DIR when NULL):
- * {train,t10k}-{images-idx3,labels-idx1}-ubyte.gz. On error both are zeroed. */
+ * {train,t10k}-{images-idx3,labels-idx1}-ubyte.gz; train may be NULL (test set only).
+ * On error both are zeroed; a missing directory or file says how to install the set. */
 int vt_dataset_load_fashion(vt_dataset *train, vt_dataset *test, const char *dir,
                             vt_error *err);
 void vt_dataset_free(vt_dataset *ds);      /* safe on a zeroed dataset */
@@ -84,6 +86,7 @@ typedef enum vt_binarize {
                            (seed, epoch, batch index): reproducible */
     VT_BIN_THRESHOLD,   /* x > 0.5 */
 } vt_binarize;
+extern const vt_names vt_binarize_names;   /* "none", "static", "dynamic", "threshold" */
 
 typedef struct vt_batcher_opts {
     size_t batch_size;    /* required, >= 1 */

@@ -87,6 +87,35 @@ int vt_kl_has_closed_form(const vt_dist *q, const vt_dist *p);
 /* Add a closed form for a pair of families (up to 32 user rules). 0 on success. */
 int vt_kl_register(const vt_dist_ops *q, const vt_dist_ops *p, vt_kl_fn fn);
 
+/* ---- the families' ops, per row (values R x D → R x 1 unless said otherwise) ----
+ * Parameters with fewer rows than the values (R_p dividing R) are shared: value row i
+ * uses parameter row i mod R_p. eps is constant noise (no gradient). */
+
+/* Normal (dist/normal.c, dist/normal_kl.c) */
+vt_tensor *vt_reparam_diag(vt_ctx *, vt_tensor *mu, vt_tensor *logsig, vt_tensor *eps);  /* mu + σ ⊙ eps */
+vt_tensor *vt_normal_logprob_rows(vt_ctx *, vt_tensor *z, vt_tensor *mu, vt_tensor *logsig);
+vt_tensor *vt_std_normal_logprob_rows(vt_ctx *, vt_tensor *z);
+vt_tensor *vt_kl_normal_std_rows(vt_ctx *, vt_tensor *mu, vt_tensor *logsig);
+vt_tensor *vt_kl_normal_normal_rows(vt_ctx *, vt_tensor *mu1, vt_tensor *logsig1,
+                                    vt_tensor *mu2, vt_tensor *logsig2);
+
+/* Full-covariance Normal (dist/fullcov_normal.c): L = mask ⊙ reshape(lprime, Z, Z) +
+ * diag(exp(logsig)) per row (mask strictly lower); z = mu + L eps. mu, logsig, eps:
+ * B x Z; lprime: B x Z². log q of that sample: Σ log N(eps_i; 0, 1) − Σ logsig_i. */
+vt_tensor *vt_reparam_fullcov(vt_ctx *, vt_tensor *mu, vt_tensor *logsig,
+                              vt_tensor *lprime, vt_tensor *eps);
+vt_tensor *vt_fullcov_logq_rows(vt_ctx *, vt_tensor *eps, vt_tensor *logsig);
+
+/* Mixture of Gaussians (dist/mixture.c): log Σ_c softmax(logits)_c N(z; means[c],
+ * exp(logsigs[c])²), z R x D, logits 1 x C, means and logsigs C x D. */
+vt_tensor *vt_mog_logprob_rows(vt_ctx *, vt_tensor *z, vt_tensor *logits,
+                               vt_tensor *means, vt_tensor *logsigs);
+
+/* Bernoulli with logits (dist/bernoulli.c): Σ_j BCE-with-logits(logits, x), x in [0, 1]
+ * a target (no gradient); the log-probability is its negative. */
+vt_tensor *vt_bce_logits_rows(vt_ctx *, vt_tensor *logits, vt_tensor *x);
+vt_tensor *vt_bernoulli_logprob_rows(vt_ctx *, vt_tensor *logits, vt_tensor *x);
+
 #ifdef __cplusplus
 }
 #endif

@@ -33,8 +33,8 @@ typedef enum {
     VT_EST_MIWAE,     /* mean of M independent K-sample IWAE bounds (M·K samples) */
     VT_EST_CIWAE,     /* β·ELBO_K + (1 − β)·IWAE_K, β = ciwae_beta */
 } vt_estimator;
-/* generic|analytic|iwae|miwae|ciwae */
-int vt_estimator_parse(const char *name, vt_estimator *out);
+extern const vt_names vt_estimator_names;   /* generic, analytic, iwae, miwae, ciwae */
+int vt_estimator_parse(const char *name);   /* the estimator, or -1 if unknown */
 const char *vt_estimator_name(vt_estimator e);
 
 /* Gradient of the posterior's parameters. */
@@ -44,7 +44,8 @@ typedef enum {
                        * (path derivative only); generic, iwae, miwae, ciwae */
     VT_GRAD_DREG,     /* doubly reparameterized IWAE gradient (iwae, miwae) */
 } vt_grad_estimator;
-int vt_grad_estimator_parse(const char *name, vt_grad_estimator *out);   /* reparam|stl|dreg */
+extern const vt_names vt_grad_estimator_names;   /* reparam, stl, dreg */
+int vt_grad_estimator_parse(const char *name);   /* the estimator, or -1 if unknown */
 const char *vt_grad_estimator_name(vt_grad_estimator g);
 
 typedef struct vt_elbo_opts {
@@ -105,7 +106,8 @@ typedef struct vt_beta_schedule {
 
 int vt_beta_schedule_check(const vt_beta_schedule *s, vt_error *err);
 float vt_beta_at(const vt_beta_schedule *s, long step);   /* NaN when invalid */
-/* "constant", "linear", "cyclical" -> kind, or -1. */
+extern const vt_names vt_beta_kind_names;   /* "constant", "linear", "cyclical" */
+/* name -> kind, or -1. */
 int vt_beta_kind_parse(const char *name);
 const char *vt_beta_kind_name(vt_beta_kind kind);
 

@@ -9,7 +9,8 @@ extern "C" {
 #endif
 
 typedef enum { VT_ACT_RELU, VT_ACT_SOFTPLUS, VT_ACT_TANH } vt_act;
-int vt_act_parse(const char *name, vt_act *out);        /* "relu" | "softplus" | "tanh"; 0 ok */
+extern const vt_names vt_act_names;   /* "relu", "softplus", "tanh" */
+int vt_act_parse(const char *name);   /* the activation, or -1 if unknown */
 const char *vt_act_name(vt_act a);
 vt_tensor *vt_activate(vt_ctx *ctx, vt_act a, vt_tensor *x);
 

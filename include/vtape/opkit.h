@@ -53,6 +53,18 @@ static inline int vt_shares_rows(const vt_tensor *p, const vt_tensor *v) {
     return vt_cols(p) == vt_cols(v) && vt_rows(v) % vt_rows(p) == 0;
 }
 
+/* a and b have the same rows x cols; else the error names op, what they are, and
+ * both shapes ("vt_axpby: a 2 x 3 and b 3 x 2 differ"). */
+static inline int vt_check_same_shape(vt_ctx *ctx, const char *op, const char *what_a,
+                                      const vt_tensor *a, const char *what_b,
+                                      const vt_tensor *b) {
+    if (vt_rows(a) == vt_rows(b) && vt_cols(a) == vt_cols(b)) return 1;
+    char sa[48], sb[48];
+    vt_fail(ctx, "%s: %s %s and %s %s differ", op, what_a, vt_shape_str(a, sa), what_b,
+            vt_shape_str(b, sb));
+    return 0;
+}
+
 /* Output of R x C (ndim 2) for an op of inputs `in`. */
 static inline vt_tensor *vt_out2(vt_ctx *ctx, int rows, int cols, int n, vt_tensor *const *in) {
     return vt_op_output(ctx, 2, (int[]){rows, cols}, n, in);

@@ -57,30 +57,8 @@ vt_tensor *vt_reshape(vt_ctx *, vt_tensor *x, int ndim, const int *shape);
 /* R x D → (K·R) x D: copy k of row r at row k·R + r (samples are the outer index). */
 vt_tensor *vt_repeat_rows(vt_ctx *, vt_tensor *x, int k);
 
-/* ---- sampling through noise (eps is a constant: no gradient) ---- */
-/* z = mu + exp(logsig) ⊙ eps */
-vt_tensor *vt_reparam_diag(vt_ctx *, vt_tensor *mu, vt_tensor *logsig, vt_tensor *eps);
-/* L = L_mask ⊙ reshape(lprime, Z, Z) + diag(exp(logsig)) per row (mask strictly
- * lower); z = mu + L eps. mu, logsig, eps: B x Z; lprime: B x Z². */
-vt_tensor *vt_reparam_fullcov(vt_ctx *, vt_tensor *mu, vt_tensor *logsig,
-                              vt_tensor *lprime, vt_tensor *eps);
-/* log q(z|x) of the full-covariance sample: Σ log N(eps_i; 0, 1) − Σ logsig_i → B x 1 */
-vt_tensor *vt_fullcov_logq_rows(vt_ctx *, vt_tensor *eps, vt_tensor *logsig);
-
-/* ---- log-densities, KL, losses (per row, → R x 1) ---- */
-/* Σ_j BCE-with-logits(logits, x); x in [0, 1] is a target (no gradient). */
-vt_tensor *vt_bce_logits_rows(vt_ctx *, vt_tensor *logits, vt_tensor *x);
-vt_tensor *vt_bernoulli_logprob_rows(vt_ctx *, vt_tensor *logits, vt_tensor *x);
-/* Σ_j log N(z; mu, exp(logsig)²); mu and logsig may be 1 x D (row broadcast). */
-vt_tensor *vt_normal_logprob_rows(vt_ctx *, vt_tensor *z, vt_tensor *mu, vt_tensor *logsig);
-vt_tensor *vt_std_normal_logprob_rows(vt_ctx *, vt_tensor *z);
-vt_tensor *vt_kl_normal_std_rows(vt_ctx *, vt_tensor *mu, vt_tensor *logsig);
-vt_tensor *vt_kl_normal_normal_rows(vt_ctx *, vt_tensor *mu1, vt_tensor *logsig1,
-                                    vt_tensor *mu2, vt_tensor *logsig2);
-/* log Σ_c softmax(logits)_c N(z; means[c], exp(logsigs[c])²): z R x D, logits 1 x C,
- * means and logsigs C x D. */
-vt_tensor *vt_mog_logprob_rows(vt_ctx *, vt_tensor *z, vt_tensor *logits,
-                               vt_tensor *means, vt_tensor *logsigs);
+/* The ops that are a distribution family's math (reparameterized samples,
+ * log-densities, KL) are declared with their family in dist.h. */
 
 #ifdef __cplusplus
 }

@@ -5,9 +5,9 @@
  * gradients: call vt_store_zero_grad() after each step.
  *
  *     vt_optim_config cfg = vt_optim_defaults(VT_ADAMW);
- *     char err[256];
- *     vt_optim *opt = vt_optim_new(store, &cfg, err, sizeof err);
- *     if (!opt) { fprintf(stderr, "%s\n", err); ... }
+ *     vt_error err;
+ *     vt_optim *opt = vt_optim_new(store, &cfg, &err);
+ *     if (!opt) { fprintf(stderr, "%s\n", err.msg); ... }
  *     for (long step = 0; ...; step++) {
  *         ... forward, vt_backward ...
  *         float norm = vt_clip_grad_norm(store, 5.0f);
@@ -16,7 +16,8 @@
  *         vt_store_zero_grad(store);
  *     }
  *
- * Nothing here exits or aborts: bad configurations return NULL or -1 with a message. */
+ * Nothing here exits or aborts: bad configurations return NULL or a negative VT_E*
+ * code with err filled (vtape/error.h). */
 #ifndef VTAPE_OPTIM_H
 #define VTAPE_OPTIM_H
 
@@ -67,7 +68,8 @@ int vt_optim_state_slots(const vt_optim *opt, int slots[VT_OPTIM_MAX_SLOTS]);
 long vt_optim_get_step(const vt_optim *opt);
 int vt_optim_set_step(vt_optim *opt, long t, vt_error *err);   /* t >= 0 */
 
-/* "sgd", "adam", "adamw" (any case) -> kind, or -1 when unknown. */
+extern const vt_names vt_optim_kind_names;   /* "sgd", "adam", "adamw" */
+/* name (any case) -> kind, or -1 when unknown. */
 int vt_optim_kind_parse(const char *name);
 const char *vt_optim_kind_name(vt_optim_kind kind);
 
@@ -105,7 +107,8 @@ int vt_lr_schedule_check(const vt_lr_schedule *s, vt_error *err);
 /* The rate for `step` (negative counts as 0); NaN for an invalid schedule, which
  * vt_optim_step then rejects. */
 float vt_lr_at(const vt_lr_schedule *s, long step);
-/* "constant", "step", "cosine" -> kind, or -1. */
+extern const vt_names vt_lr_kind_names;   /* "constant", "step", "cosine" */
+/* name -> kind, or -1. */
 int vt_lr_kind_parse(const char *name);
 const char *vt_lr_kind_name(vt_lr_kind kind);
 

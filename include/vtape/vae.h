@@ -26,7 +26,12 @@ typedef enum { VT_PRIOR_STD_NORMAL, VT_PRIOR_MOG, VT_PRIOR_VAMP } vt_prior_kind;
  * probabilities (evaluation: the discrete ELBO and log p(x)). */
 typedef enum { VT_LATENT_GAUSSIAN, VT_LATENT_GUMBEL, VT_LATENT_BERNOULLI } vt_latent_type;
 typedef enum { VT_LAYER_LINEAR, VT_LAYER_GATED } vt_layer_kind;
+extern const vt_names vt_latent_type_names;   /* "gaussian", "gumbel", "bernoulli" */
+extern const vt_names vt_layer_names;         /* "linear", "gated" */
 typedef enum { VT_LIK_BERNOULLI, VT_LIK_GAUSSIAN_FIXED, VT_LIK_GAUSSIAN_LEARNED } vt_lik_kind;
+extern const vt_names vt_posterior_names;   /* "diag", "fullcov", "planar", "iaf" */
+extern const vt_names vt_prior_names;       /* "std_normal", "mog", "vamp" */
+extern const vt_names vt_lik_names;         /* "bernoulli", "gaussian", "gaussian_learned" */
 
 #define VT_VAE_MAX_HIDDEN 6
 typedef struct vt_vae_config {

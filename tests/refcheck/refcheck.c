@@ -37,6 +37,7 @@
 #include <string.h>
 
 #include "vtape/ops.h"
+#include "vtape/dist.h"
 #include "vtape/layers.h"
 
 const double RC_RTOL = 3e-5;
