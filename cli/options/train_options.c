@@ -132,13 +132,7 @@ int cli_train_options_check(const cli_train_options *o, vt_error *err) {
             return -1;
         }
     }
-    int flow = o->latent_type == VT_LATENT_GAUSSIAN &&
-               (o->posterior == VT_POSTERIOR_PLANAR || o->posterior == VT_POSTERIOR_IAF);
-    if (flow && o->estimator == VT_EST_ANALYTIC) {
-        vt_error_set(err, VT_EARG, "--posterior %s: analytic KL does not apply to a flow posterior; "
-                     "use --estimator generic or iwae", vt_names_get(&vt_posterior_names, o->posterior));
-        return -1;
-    }
+    if (cli_latent_options_check(o, err) != 0) return -1;
     if (o->fb_groups > 0 && o->latent % o->fb_groups != 0) {
         vt_error_set(err, VT_EARG, "--fb-groups %d does not divide --latent %d", o->fb_groups, o->latent);
         return -1;
@@ -177,16 +171,7 @@ int cli_train_model_config(const cli_train_options *o, int x_dim, vt_vae_config 
     cfg->lik_logsig = (float)o->lik_logsig;
     cfg->n_classes = o->model == CLI_MODEL_CVAE ? VT_DATA_CLASSES : 0;
     cfg->seed = (uint64_t)o->seed;
-    cfg->levels = o->model == CLI_MODEL_HVAE ? 2 : 1;
-    cfg->latent2 = o->latent2;
-    cfg->pseudo_inputs = o->pseudo_inputs;
-    cfg->flow_depth = o->flow_depth;
-    cfg->latent_type = (vt_latent_type)o->latent_type;
-    cfg->categories = o->categories;
-    cfg->temperature = (float)o->temperature;
-    cfg->temp_min = (float)o->temp_min;
-    cfg->temp_rate = (float)o->temp_rate;
-    cfg->layer = (vt_layer_kind)o->layer;
+    cli_latent_model_config(o, cfg);
     return 0;
 }
 

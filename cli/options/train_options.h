@@ -52,6 +52,9 @@ void cli_train_help(FILE *out, cli_train_cli *cli);
 
 /* Checks between options (e.g. a β schedule with the IWAE estimator). */
 int cli_train_options_check(const cli_train_options *o, vt_error *err);
+/* The latent-model options' checks and configuration (latent_options.c). */
+int cli_latent_options_check(const cli_train_options *o, vt_error *err);
+void cli_latent_model_config(const cli_train_options *o, vt_vae_config *cfg);
 /* Resolve "automatic" choices (the β schedule of beta-vae). */
 void cli_train_options_resolve(cli_train_options *o);
 
