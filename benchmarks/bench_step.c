@@ -8,11 +8,12 @@
  *   mean / median step time, and the split of a step into
  *     data (next batch + binarization), forward (loss on the tape), backward,
  *     optimizer (Adam + zeroing gradients),
- *   the share of the step spent inside OpenBLAS's cblas_sgemm,
+ *   the share of the step spent in matrix products (ops/gemm: vtape's AVX-512 kernel or
+ *   OpenBLAS, see vt_gemm_backend; VT_GEMM=openblas forces OpenBLAS),
  *   heap calls per step made by vtape's code during the timed steps (should be 0),
  *   peak RSS.
  *
- * The executable links vtape statically with -Wl,--wrap=cblas_sgemm and
+ * The executable links vtape statically with -Wl,--wrap=vt_sgemm_ctx and
  * -Wl,--wrap=malloc,calloc,realloc,posix_memalign,aligned_alloc (CMakeLists.txt), so
  * every GEMM and every heap call of vtape's own code passes through the counters below.
  * Heap calls made inside shared libraries (OpenBLAS, libc, zlib) are not seen.
@@ -87,23 +88,16 @@ static double gemm_seconds;          /* vtape calls GEMMs from the calling threa
 static long gemm_calls;
 static double gemm_flops;
 
-void __real_cblas_sgemm(const enum CBLAS_ORDER order, const enum CBLAS_TRANSPOSE ta,
-                        const enum CBLAS_TRANSPOSE tb, const blasint m, const blasint n,
-                        const blasint k, const float alpha, const float *a, const blasint lda,
-                        const float *b, const blasint ldb, const float beta, float *c,
-                        const blasint ldc);
-void __wrap_cblas_sgemm(const enum CBLAS_ORDER order, const enum CBLAS_TRANSPOSE ta,
-                        const enum CBLAS_TRANSPOSE tb, const blasint m, const blasint n,
-                        const blasint k, const float alpha, const float *a, const blasint lda,
-                        const float *b, const blasint ldb, const float beta, float *c,
-                        const blasint ldc);
-void __wrap_cblas_sgemm(const enum CBLAS_ORDER order, const enum CBLAS_TRANSPOSE ta,
-                        const enum CBLAS_TRANSPOSE tb, const blasint m, const blasint n,
-                        const blasint k, const float alpha, const float *a, const blasint lda,
-                        const float *b, const blasint ldb, const float beta, float *c,
-                        const blasint ldc) {
+/* Every matrix product of vtape goes through ops/gemm's vt_sgemm_ctx (AVX-512 kernel
+ * or OpenBLAS); the wrap times it whichever backend runs. */
+void __real_vt_sgemm_ctx(vt_ctx *ctx, int ta, int tb, int m, int n, int k, const float *a,
+                         int lda, const float *b, int ldb, float beta, float *c, int ldc);
+void __wrap_vt_sgemm_ctx(vt_ctx *ctx, int ta, int tb, int m, int n, int k, const float *a,
+                         int lda, const float *b, int ldb, float beta, float *c, int ldc);
+void __wrap_vt_sgemm_ctx(vt_ctx *ctx, int ta, int tb, int m, int n, int k, const float *a,
+                         int lda, const float *b, int ldb, float beta, float *c, int ldc) {
     double t0 = now();
-    __real_cblas_sgemm(order, ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+    __real_vt_sgemm_ctx(ctx, ta, tb, m, n, k, a, lda, b, ldb, beta, c, ldc);
     gemm_seconds += now() - t0;
     gemm_calls++;
     gemm_flops += 2.0 * (double)m * (double)n * (double)k;
@@ -258,6 +252,7 @@ int main(int argc, char **argv) {
         fprintf(stderr, "bench_step: setup failed: %s\n", b.opt ? de.msg : err.msg);
         return 1;
     }
+    vt_optim_set_ctx(b.opt, b.ctx);   /* Adam on vtape's threads too */
     vt_batcher_start_epoch(b.batcher, 0);
 
     double t[N_PH], g[N_PH];
@@ -308,8 +303,8 @@ int main(int argc, char **argv) {
 
     printf("bench_step: VAE 784-512-256 latent 32 relu, Adam 1e-3, batch %ld, dynamic "
            "binarization; %zu parameters\n", o.batch, vt_store_numel(b.v.store));
-    printf("  threads %ld (vtape), blas-threads %ld; %s (core %s)\n", o.threads,
-           o.blas_threads, openblas_get_config(), openblas_get_corename());
+    printf("  threads %ld (vtape), blas-threads %ld; GEMM %s; %s (core %s)\n", o.threads,
+           o.blas_threads, vt_gemm_backend(), openblas_get_config(), openblas_get_corename());
     printf("  %ld warm-up steps, %ld x %ld timed steps; last loss %.9g\n", o.warmup,
            o.repeats, o.steps, b.loss);
     printf("  images/s      %9.0f median of %ld blocks (best %.0f)\n", ips_median, o.repeats,
@@ -350,10 +345,12 @@ int main(int argc, char **argv) {
         fprintf(f, "},\n \"phase_gemm_ms\": {");
         for (int p = 0; p < N_PH; p++)
             fprintf(f, "%s\"%s\": %.4f", p ? ", " : "", ph_name[p], 1e3 * ph_gemm[p] / (double)n);
-        fprintf(f, "},\n \"gemm_share\": %.4f, \"gemm_calls_per_step\": %.2f, "
+        fprintf(f, "},\n \"gemm_flop_per_step\": %.0f,", (gemm_flops - flops0) / (double)n);
+        fprintf(f, "\n \"gemm_share\": %.4f, \"gemm_calls_per_step\": %.2f, "
                    "\"gemm_gflops\": %.2f,\n \"heap_calls_per_step\": %.4f, "
-                   "\"peak_rss_mib\": %.1f,\n \"openblas\": \"%s\"\n}\n",
-                gemm / total, gemm_per_step, gflops, allocs, rss_mib, openblas_get_config());
+                   "\"peak_rss_mib\": %.1f,\n \"gemm_backend\": \"%s\", \"openblas\": \"%s\"\n}\n",
+                gemm / total, gemm_per_step, gflops, allocs, rss_mib, vt_gemm_backend(),
+                openblas_get_config());
         fclose(f);
     }
     free(step_s);

@@ -1,15 +1,25 @@
 #!/usr/bin/env bash
-# Speed side by side: benchmarks/bench_step.c and ../shared/bench/torch_vae.py
-# --bench-steps time training steps of the same model (784-512-256, latent 32, relu,
-# Adam 1e-3, Bernoulli decoder, dynamic binarization) at the same batch size, each
-# with W warm-up steps and then R blocks of N timed steps; images/s is the median
-# block. One job at a time, for each thread setting below. Prints a Markdown table.
+# Speed side by side, one job at a time, same model (784-512-256, latent 32, relu, Adam
+# 1e-3, Bernoulli decoder, dynamic binarization), same batch size, each program with
+# W warm-up steps and then R blocks of N timed steps; images/s is the median block:
+#   vtape     benchmarks/bench_step.c
+#   PyTorch   ../shared/bench/torch_vae.py --bench-steps ... --flush-denormal
+#   LibTorch  benchmarks/peers/libtorch_vae.cpp (built here with g++ when Debian's
+#             libtorch-dev is installed; skipped otherwise)
+#   kann      benchmarks/peers/kann_vae.c built here against a kann checkout in KANN_DIR
+#             (git clone https://github.com/attractivechaos/kann; r557 measured), twice:
+#             kann's own GEMM with kann_mt threads, and kann with -DHAVE_CBLAS (OpenBLAS
+#             threads); the faster of the two counts. Skipped when KANN_DIR is unset.
+# plus benchmarks/fma_peak.c once per thread count, for the share of the FMA peak.
+# Prints a Markdown table.
 #
 # Usage: bash benchmarks/compare_speed.sh [STEPS] [WARMUP] [REPEATS] [OUTDIR]
 #   defaults 100 30 5 out/speed. Environment: VT_BUILD (build directory, default
-#   build), BATCH (default 128), ROUNDS (times the whole sweep runs, default 3; the
-#   table gives the median over rounds and the range). Variables such as
-#   OPENBLAS_CORETYPE reach both programs, which use the same OpenBLAS.
+#   build), BATCHES (default "32 128 512"), ROUNDS (times the whole sweep runs, default
+#   3; the table gives the median over rounds and the range), SETTINGS ("2": two cores
+#   only, the default; "all": also one core), KANN_DIR, KANN_MODES (default "kann
+#   kanncblas"; one of them halves kann's time), PEERS (peer build directory, default
+#   OUTDIR/peers), QUIET_LIMIT (see measure; a large value runs without waiting). Variables such as OPENBLAS_CORETYPE reach every program.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 steps=${1:-100}
@@ -17,14 +27,41 @@ warmup=${2:-30}
 repeats=${3:-5}
 out=${4:-out/speed}
 build=${VT_BUILD:-build}
-batch=${BATCH:-128}
+batches=${BATCHES:-32 128 512}
 rounds=${ROUNDS:-3}
+peers=${PEERS:-$out/peers}
 torch=../shared/bench/torch_vae.py
 py=/usr/bin/python3
-mkdir -p "$out"
-if [[ ! -x "$build/bench_step" ]]; then
+mkdir -p "$out" "$peers"
+if [[ ! -x "$build/bench_step" || ! -x "$build/fma_peak" ]]; then
   cmake -S . -B "$build" >/dev/null
-  cmake --build "$build" --target bench_step >/dev/null
+  cmake --build "$build" --target bench_step fma_peak >/dev/null
+fi
+
+# Peers, built outside vtape's CMake build (CI needs neither libtorch nor kann).
+have_libtorch=0
+if [[ -f /usr/include/torch/csrc/api/include/torch/torch.h ]]; then
+  if [[ ! -x "$peers/libtorch_vae" || benchmarks/peers/libtorch_vae.cpp -nt "$peers/libtorch_vae" ]]; then
+    echo "building $peers/libtorch_vae (about a minute)" >&2
+    g++ -O2 -std=c++17 -o "$peers/libtorch_vae" benchmarks/peers/libtorch_vae.cpp \
+        -I/usr/include/torch/csrc/api/include -ltorch -ltorch_cpu -lc10 -lz
+  fi
+  have_libtorch=1
+else
+  echo "LibTorch skipped: apt-get install libtorch-dev" >&2
+fi
+have_kann=0
+if [[ -n "${KANN_DIR:-}" && -f "${KANN_DIR}/kann.c" ]]; then
+  k=$KANN_DIR
+  kflags=(-O2 -fno-math-errno -fvect-cost-model=dynamic -DHAVE_PTHREAD -I"$k")
+  gcc "${kflags[@]}" -o "$peers/kann_vae" benchmarks/peers/kann_vae.c "$k/kann.c" \
+      "$k/kautodiff.c" -lpthread -lz -lm
+  gcc "${kflags[@]}" -DHAVE_CBLAS $(pkg-config --cflags openblas) -o "$peers/kann_vae_cblas" \
+      benchmarks/peers/kann_vae.c "$k/kann.c" "$k/kautodiff.c" $(pkg-config --libs openblas) \
+      -lpthread -lz -lm
+  have_kann=1
+else
+  echo "kann skipped: git clone https://github.com/attractivechaos/kann and set KANN_DIR" >&2
 fi
 
 # Run a command, keep its output in $1.log, its peak RSS (KiB) in $1.rss and in
@@ -63,12 +100,12 @@ with open(base + ".cpu", "w") as f: f.write(f"{foreign:.3f} {attempt}\n")
 PY
 }
 
-# setting: label, vtape --threads, vtape --blas-threads, torch --threads
-settings=(
-  "1 core|1|1|1"
-  "2 cores|1|2|2"
-  "2 cores, vtape pool 2|2|2|2"
-)
+# setting: label, vtape --threads, vtape --blas-threads, peers' threads
+if [[ "${SETTINGS:-2}" == all ]]; then
+  settings=("1 core|1|1|1" "2 cores|2|2|2")
+else
+  settings=("2 cores|2|2|2")
+fi
 
 {
   echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//')" \
@@ -78,70 +115,45 @@ settings=(
   echo "openblas: $(dpkg-query -W -f '${db:Status-Abbrev} ${Package} ${Version}\n' 'libopenblas0*' 2>/dev/null | awk '$1 == "ii" {printf "%s %s  ", $2, $3}')"
   echo "OpenBLAS environment: $(env | grep '^OPENBLAS_' | sort | tr '\n' ' ')"
   echo "vtape build: $build, $(grep -E '^CMAKE_(BUILD_TYPE|C_FLAGS):' "$build/CMakeCache.txt" | tr '\n' ' ')"
-  echo "torch: $("$py" -c 'import torch; print(torch.__version__)' 2>/dev/null)"
-  echo "steps $steps, warmup $warmup, repeats $repeats, batch $batch, rounds $rounds"
+  echo "torch: $("$py" -c 'import torch; print(torch.__version__)' 2>/dev/null); libtorch: $have_libtorch; kann: ${KANN_DIR:-none}"
+  echo "steps $steps, warmup $warmup, repeats $repeats, batches $batches, rounds $rounds"
 } | tee "$out/machine.txt"
 
+for i in "${!settings[@]}"; do
+  IFS='|' read -r label vt bl tt <<< "${settings[$i]}"
+  measure "$out/fma-s$i" "$build/fma_peak" --threads "$vt"
+done
+
 for ((r = 1; r <= rounds; r++)); do
-  for i in "${!settings[@]}"; do
-    IFS='|' read -r label vt bl tt <<< "${settings[$i]}"
-    tag="r$r-s$i"
-    run_vtape() {
-      measure "$out/vtape-$tag" "$build/bench_step" --steps "$steps" --warmup "$warmup" \
-          --repeats "$repeats" --batch "$batch" --threads "$vt" --blas-threads "$bl" \
-          --json "$out/vtape-$tag.json"
-    }
-    run_torch() {
-      measure "$out/torch-$tag" "$py" "$torch" --bench-steps "$steps" --bench-warmup "$warmup" \
-          --bench-repeats "$repeats" --batch "$batch" --threads "$tt" --json "$out/torch-$tag.json"
-    }
-    if ((r % 2)); then run_vtape; run_torch; else run_torch; run_vtape; fi   # alternate order
-    echo "done: round $r, $label" >&2
+  for batch in $batches; do
+    for i in "${!settings[@]}"; do
+      IFS='|' read -r label vt bl tt <<< "${settings[$i]}"
+      tag="b$batch-r$r-s$i"
+      bench=(--bench-steps "$steps" --bench-warmup "$warmup" --bench-repeats "$repeats" --batch "$batch")
+      jobs=(vtape torch)
+      if ((have_libtorch)); then jobs+=(libtorch); fi
+      if ((have_kann)); then jobs+=(${KANN_MODES:-kann kanncblas}); fi
+      if ((r % 2 == 0)); then jobs=($(printf '%s\n' "${jobs[@]}" | tac)); fi   # alternate order
+      for j in "${jobs[@]}"; do
+        case $j in
+          vtape) measure "$out/vtape-$tag" "$build/bench_step" --steps "$steps" --warmup "$warmup" \
+                     --repeats "$repeats" --batch "$batch" --threads "$vt" --blas-threads "$bl" \
+                     --json "$out/vtape-$tag.json" ;;
+          torch) measure "$out/torch-$tag" "$py" "$torch" "${bench[@]}" --threads "$tt" \
+                     --flush-denormal --json "$out/torch-$tag.json" ;;
+          libtorch) measure "$out/libtorch-$tag" env OMP_WAIT_POLICY=PASSIVE OMP_NUM_THREADS="$tt" \
+                     OPENBLAS_NUM_THREADS="$tt" "$peers/libtorch_vae" "${bench[@]}" \
+                     --threads "$tt" --flush-denormal --json "$out/libtorch-$tag.json" ;;
+          kann) measure "$out/kann-$tag" env OPENBLAS_NUM_THREADS=1 "$peers/kann_vae" \
+                     "${bench[@]}" --threads "$tt" --json "$out/kann-$tag.json" ;;
+          kanncblas) measure "$out/kanncblas-$tag" env OPENBLAS_NUM_THREADS="$tt" \
+                     "$peers/kann_vae_cblas" "${bench[@]}" --threads 1 \
+                     --json "$out/kanncblas-$tag.json" ;;
+        esac
+      done
+      echo "done: round $r, batch $batch, $label" >&2
+    done
   done
 done
 
-"$py" - "$out" "$rounds" "${settings[@]}" <<'EOF'
-import json, statistics, sys
-out, rounds, settings = sys.argv[1], int(sys.argv[2]), sys.argv[3:]
-def load(impl, r, i):
-    base = f"{out}/{impl}-r{r}-s{i}"
-    with open(base + ".json") as f:
-        j = json.load(f)
-    with open(base + ".rss") as f:
-        j["rss_mib"] = int(f.read()) / 1024
-    with open(base + ".cpu") as f:
-        j["foreign"], j["tries"] = (float(x) for x in f.read().split())
-    return j
-def mid(v):
-    v = sorted(v)
-    n = len(v)
-    return v[n // 2] if n % 2 else (v[n // 2 - 1] + v[n // 2]) / 2
-def rng(v):
-    return f" ({min(v):.0f}–{max(v):.0f})" if len(v) > 1 else ""
-print("| setting | vtape threads / BLAS | torch threads | vtape img/s | PyTorch img/s "
-      "| vtape / PyTorch | vtape ms/step | vtape GEMM share | vtape heap calls/step "
-      "| peak RSS vtape / torch (MiB) |")
-print("|---|---|---|---:|---:|---:|---:|---:|---:|---:|")
-for i, s in enumerate(settings):
-    label, vt, bl, tt = s.split("|")
-    runs = [(load("vtape", r, i), load("torch", r, i)) for r in range(1, rounds + 1)]
-    vi = [v["images_per_s_median"] for v, t in runs]
-    ti = [t["bench"]["images_per_s_median"] for v, t in runs]
-    ratio = [a / b for a, b in zip(vi, ti)]
-    ms = mid([v["ms_per_step_median"] for v, t in runs])
-    share = mid([v["gemm_share"] for v, t in runs])
-    heap = max(v["heap_calls_per_step"] for v, t in runs)
-    rss_v = max(v["rss_mib"] for v, t in runs)
-    rss_t = max(t["rss_mib"] for v, t in runs)
-    print(f"| {label} | {vt} / {bl} | {tt} | {mid(vi):.0f}{rng(vi)} | {mid(ti):.0f}{rng(ti)} "
-          f"| {mid(ratio):.2f}{'' if rounds == 1 else f' ({min(ratio):.2f}–{max(ratio):.2f})'} "
-          f"| {ms:.2f} | {100 * share:.1f} % | {heap:g} | {rss_v:.0f} / {rss_t:.0f} |")
-allruns = [load(m, r, i) for m in ("vtape", "torch") for r in range(1, rounds + 1)
-           for i in range(len(settings))]
-print(f"\nOther processes used at most {max(j['foreign'] for j in allruns):.2f} cores during a "
-      f"counted run; {sum(j['tries'] > 1 for j in allruns)} of {len(allruns)} runs were repeated "
-      "because others were busy.")
-if rounds > 1:
-    print(f"images/s: median over {rounds} rounds (range); each run's figure is the median "
-          "of its timed blocks. Ratio: median of the per-round ratios.")
-EOF
+"$py" benchmarks/compare_table.py "$out" "$rounds" "$batches" "${settings[@]}" | tee "$out/table.md"

@@ -18,6 +18,8 @@ set(owner_layers.h models)
 set(owner_vae.h models)
 set(owner_optim.h optim)
 set(owner_checkpoint.h io)
+set(owner_io.h io)
+set(owner_checked.h core)
 set(owner_data.h data)
 set(owner_gradcheck.h check)
 set(owner_vtape.h all)
@@ -32,6 +34,7 @@ set(uses_data   core data)
 set(uses_check  core ops check)
 set(public_only cli examples benchmarks)
 set(private_dist ops)                 # the families' kernels use ops/vmath.h
+set(private_benchmarks ops)           # bench_gemm times the GEMM backends themselves
 
 set(bad "")
 foreach(folder core ops dist models optim io data check cli examples benchmarks)

@@ -31,6 +31,8 @@ struct vt_ctx {
     uint64_t seed, step, stream;
     char error[512];
     int has_error;
+    int anomaly;           /* check every op's output and every backward's gradients */
+    const char *scope;     /* label of the current model term, for anomaly messages */
     vt_tensor poison;      /* returned by failed ops; lives in the ctx, never stale */
     float poison_value;
 };
@@ -45,6 +47,12 @@ size_t vt_arena_bytes_cap(const vt_arena *a);
 vt_pool *vt_pool_new(int threads);
 void vt_pool_free(vt_pool *p);
 void vt_pool_run(vt_pool *p, size_t n, size_t grain, vt_range_fn fn, void *arg);
+
+vt_tensor *vt_null_ctx_poison(void);
+/* Anomaly mode: the first non-finite value of out's data (forward) or of the inputs'
+ * gradients after node's backward, reported as the context error. 1 when all finite. */
+int vt_anomaly_check_forward(vt_ctx *ctx, const char *op, const vt_tensor *out);
+int vt_anomaly_check_backward(vt_ctx *ctx, const vt_node *node);
 
 void *vt_heap_alloc(size_t bytes);   /* 64-byte aligned */
 void vt_heap_free(void *p);

@@ -43,7 +43,10 @@ static void repoint(vt_store *s) {
 static int grow(vt_store *s, size_t need) {
     if (need <= s->cap) return 0;
     size_t cap = s->cap ? s->cap : 1024;
-    while (cap < need) cap *= 2;
+    while (cap < need) {
+        if (cap > SIZE_MAX / 2 / sizeof(float)) return -1;
+        cap *= 2;
+    }
     float **blocks[2 + VT_STORE_SLOTS] = {&s->values, &s->grads};
     for (int k = 0; k < VT_STORE_SLOTS; k++) blocks[2 + k] = &s->slots[k];
     for (int b = 0; b < 2 + VT_STORE_SLOTS; b++) {
@@ -71,7 +74,6 @@ vt_tensor *vt_store_param(vt_store *s, const char *name, int ndim, const int *sh
         vt_error_set(err, VT_EARG, "vt_store_param: duplicate name '%s'", name);
         return NULL;
     }
-    size_t n = 1;
     if (ndim < 1 || ndim > VT_MAX_DIMS || !shape) {
         vt_error_set(err, VT_EARG, "vt_store_param: '%s' has %d dims (1..%d)", name,
                  ndim, VT_MAX_DIMS);
@@ -83,7 +85,12 @@ vt_tensor *vt_store_param(vt_store *s, const char *name, int ndim, const int *sh
                      shape[i]);
             return NULL;
         }
-        n *= (size_t)shape[i];
+    }
+    size_t n = vt_shape_numel(ndim, shape);
+    if (n == 0) {
+        vt_error_set(err, VT_ETOOBIG, "vt_store_param: '%s' has more than %zu elements",
+                     name, VT_MAX_NUMEL);
+        return NULL;
     }
     if (s->count == s->max) {
         int m = s->max ? 2 * s->max : 16;
@@ -96,10 +103,12 @@ vt_tensor *vt_store_param(vt_store *s, const char *name, int ndim, const int *sh
         s->max = m;
     }
     /* Start each parameter on a 16-float boundary so rows stay vector aligned. */
-    size_t off = (s->numel + 15) / 16 * 16;
+    size_t off = (s->numel + 15) / 16 * 16, end;
+    if (!vt_size_add(off, n, &end))
+        return vt_error_set(err, VT_ETOOBIG, "vt_store_param: store size overflows"), NULL;
     vt_tensor *t = calloc(1, sizeof *t);
     char *nm = malloc(strlen(name) + 1);
-    if (!t || !nm || grow(s, off + n) != 0) {
+    if (!t || !nm || grow(s, end) != 0) {
         free(t);
         free(nm);
         vt_error_set(err, VT_ENOMEM, "vt_store_param: out of memory for '%s'", name);
@@ -114,7 +123,7 @@ vt_tensor *vt_store_param(vt_store *s, const char *name, int ndim, const int *sh
     s->params[s->count] = t;
     s->offsets[s->count] = off;
     s->count++;
-    s->numel = off + n;
+    s->numel = end;
     repoint(s);
     return t;
 }
@@ -131,8 +140,8 @@ vt_tensor *vt_store_get(const vt_store *s, int i) {
     return s && i >= 0 && i < s->count ? s->params[i] : NULL;
 }
 size_t vt_store_numel(const vt_store *s) { return s ? s->numel : 0; }
-float *vt_store_values(vt_store *s) { return s->values; }
-float *vt_store_grads(vt_store *s) { return s->grads; }
+float *vt_store_values(vt_store *s) { return s ? s->values : NULL; }
+float *vt_store_grads(vt_store *s) { return s ? s->grads : NULL; }
 
 float *vt_store_slot(vt_store *s, int slot) {
     if (!s || slot < 0 || slot >= VT_STORE_SLOTS) return NULL;

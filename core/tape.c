@@ -1,14 +1,17 @@
 /* The tape: nodes in record order, walked backwards by one generic vt_backward. */
 #include "core/internal.h"
+#include <math.h>
+#include <stdio.h>
 #include <string.h>
 
 vt_tensor *vt_op_output(vt_ctx *ctx, int ndim, const int *shape, int n_in,
                         vt_tensor *const *in) {
+    if (!ctx) return vt_null_ctx_poison();
     vt_tensor *out = vt_tensor_new(ctx, ndim, shape);
     if (out->flags & VT_POISON) return out;
     if (ctx->grad_enabled)
         for (int i = 0; i < n_in; i++)
-            if (vt_needs_grad(in[i])) {
+            if (in && vt_needs_grad(in[i])) {
                 out->flags |= VT_REQUIRES_GRAD;
                 break;
             }
@@ -17,14 +20,17 @@ vt_tensor *vt_op_output(vt_ctx *ctx, int ndim, const int *shape, int n_in,
 
 vt_node *vt_record(vt_ctx *ctx, const char *op, vt_tensor *out, vt_backward_fn backward,
                    int n_in, vt_tensor *const *in, size_t aux_bytes) {
-    if (!out || !(out->flags & VT_REQUIRES_GRAD) || (out->flags & VT_POISON)) return NULL;
-    if (!ctx->grad_enabled) return NULL;
-    if (!backward || n_in < 0) {
-        vt_fail(ctx, "vt_record(%s): needs a backward function and n_in >= 0", op);
+    if (!ctx || !out || (out->flags & VT_POISON)) return NULL;
+    /* Every op records after computing its output: the one place to check it. */
+    if (ctx->anomaly && !vt_anomaly_check_forward(ctx, op ? op : "op", out)) return NULL;
+    if (!(out->flags & VT_REQUIRES_GRAD) || !ctx->grad_enabled) return NULL;
+    if (!backward || n_in < 0 || (n_in > 0 && !in)) {
+        vt_fail(ctx, "vt_record(%s): needs a backward function and n_in >= 0 inputs", op);
         return NULL;
     }
     vt_node *node = vt_arena_alloc(ctx, sizeof *node + (size_t)n_in * sizeof(vt_tensor *));
     if (!node) return NULL;
+    node->scope = ctx->scope;
     node->backward = backward;
     node->op = op;
     node->out = out;
@@ -43,7 +49,7 @@ vt_node *vt_record(vt_ctx *ctx, const char *op, vt_tensor *out, vt_backward_fn b
 }
 
 float *vt_grad(vt_ctx *ctx, vt_tensor *t) {
-    if (!vt_needs_grad(t)) return NULL;
+    if (!ctx || !vt_needs_grad(t)) return NULL;
     if (!t->grad) {
         size_t bytes = vt_numel(t) * sizeof(float);
         t->grad = vt_arena_alloc(ctx, bytes);
@@ -51,6 +57,37 @@ float *vt_grad(vt_ctx *ctx, vt_tensor *t) {
         memset(t->grad, 0, bytes);
     }
     return t->grad;
+}
+
+/* A non-finite loss would only spread NaN through every gradient: refuse it, naming
+ * the earliest op on the tape whose output is non-finite (where it was born). */
+static int loss_is_finite(vt_ctx *ctx, const vt_tensor *loss) {
+    size_t n = vt_numel(loss);
+    for (size_t i = 0; i < n; i++)
+        if (!isfinite(loss->data[i])) goto bad;
+    return 1;
+bad:;
+    const vt_node *first = NULL;
+    for (const vt_node *node = ctx->tape_tail; node; node = node->prev)
+        for (size_t i = 0, m = vt_numel(node->out); i < m; i++)
+            if (!isfinite(node->out->data[i])) {
+                first = node;
+                break;
+            }
+    if (first && ctx->anomaly) {
+        const char *prev = ctx->scope;
+        ctx->scope = first->scope;
+        vt_anomaly_check_forward(ctx, first->op, first->out);
+        ctx->scope = prev;
+    } else {
+        char where[160] = "";
+        if (first)
+            snprintf(where, sizeof where, "; the first non-finite output on the tape is %s's%s%s",
+                     first->op, first->scope ? " in " : "", first->scope ? first->scope : "");
+        vt_fail(ctx, "vt_backward: the loss is %s%s (vt_set_anomaly names the op and term "
+                     "where it starts)", isnan(loss->data[0]) ? "NaN" : "non-finite", where);
+    }
+    return 0;
 }
 
 int vt_backward(vt_ctx *ctx, vt_tensor *loss, const float *gout) {
@@ -69,6 +106,7 @@ int vt_backward(vt_ctx *ctx, vt_tensor *loss, const float *gout) {
                      "needs an upstream gradient", vt_shape_str(loss, s), n);
         return -1;
     }
+    if (!loss_is_finite(ctx, loss)) return -1;
     float *g = vt_grad(ctx, loss);
     if (!g) return -1;
     for (size_t i = 0; i < n; i++) g[i] += gout ? gout[i] : 1.0f;
@@ -78,6 +116,7 @@ int vt_backward(vt_ctx *ctx, vt_tensor *loss, const float *gout) {
         if (!out->grad) continue;   /* nothing downstream of the loss reached it */
         node->backward(ctx, node);
         if (ctx->has_error) return -1;
+        if (ctx->anomaly && !vt_anomaly_check_backward(ctx, node)) return -1;
         /* Every consumer of `out` sits later on the tape, so its gradient is complete
          * and now spent; dropping it lets a second backward start clean. */
         if (!(out->flags & VT_PARAM) && out->gen != 0) out->grad = NULL;

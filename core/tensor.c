@@ -4,20 +4,18 @@
 #include <string.h>
 
 static int shape_ok(int ndim, const int *shape) {
-    if (ndim < 1 || ndim > VT_MAX_DIMS || !shape) return 0;
-    for (int i = 0; i < ndim; i++)
-        if (shape[i] < 1) return 0;
-    return 1;
+    return ndim >= 1 && ndim <= VT_MAX_DIMS && vt_shape_numel(ndim, shape) > 0;
 }
 
 static vt_tensor *new_header(vt_ctx *ctx, int ndim, const int *shape) {
+    if (!ctx) return vt_null_ctx_poison();
     if (!shape_ok(ndim, shape)) {
         char buf[64] = "";
         int off = 0;
         for (int i = 0; shape && i < ndim && i < VT_MAX_DIMS && off < 48; i++)
             off += snprintf(buf + off, sizeof buf - off, i ? " x %d" : "%d", shape[i]);
-        return vt_fail(ctx, "vt_tensor_new: bad shape [%s] (ndim %d; need 1..%d dims, each >= 1)",
-                       buf, ndim, VT_MAX_DIMS);
+        return vt_fail(ctx, "vt_tensor_new: bad shape [%s] (ndim %d; need 1..%d dims, each "
+                       ">= 1, at most %zu elements in all)", buf, ndim, VT_MAX_DIMS, VT_MAX_NUMEL);
     }
     vt_tensor *t = vt_arena_alloc(ctx, sizeof *t);
     if (!t) return &ctx->poison;
@@ -31,7 +29,7 @@ static vt_tensor *new_header(vt_ctx *ctx, int ndim, const int *shape) {
 vt_tensor *vt_tensor_new(vt_ctx *ctx, int ndim, const int *shape) {
     vt_tensor *t = new_header(ctx, ndim, shape);
     if (t->flags & VT_POISON) return t;
-    t->data = vt_arena_alloc(ctx, vt_numel(t) * sizeof(float));
+    t->data = vt_arena_alloc(ctx, vt_numel(t) * sizeof(float));   /* numel <= INT_MAX */
     return t->data ? t : &ctx->poison;
 }
 
@@ -71,6 +69,8 @@ vt_tensor *vt_requires_grad(vt_tensor *t) {
 }
 
 int vt_check(vt_ctx *ctx, const char *op, const vt_tensor *t) {
+    if (!ctx) return 0;
+    if (!op) op = "op";
     if (!t) {
         vt_fail(ctx, "%s: input tensor is NULL", op);
         return 0;

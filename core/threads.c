@@ -1,47 +1,106 @@
-/* vtape's own worker pool for element-wise work. Workers sleep on a condition
- * variable between jobs (no spinning), so they do not steal the cores OpenBLAS's
- * threads need during a GEMM. Chunks are fixed by `grain`, not by thread count. */
+/* vtape's own worker pool for element-wise work and, with the AVX-512 GEMM backend,
+ * matrix products. A step hands the pool dozens of short jobs (17 GEMMs, element-wise
+ * ops) a few microseconds apart, and waking a sleeping thread costs a futex call and
+ * an inter-processor interrupt each time, so workers first spin for SPIN_NS on the
+ * job counter, then sleep on a condition variable: an idle pool (between steps, or
+ * while OpenBLAS's threads run a GEMM) costs no CPU after that. Threads claim chunks
+ * from one counter and the caller waits for the chunks, not for the workers (claim).
+ * Chunks are fixed by `grain`, not by thread count. */
 #include "core/internal.h"
 #include <stdatomic.h>
+#include <sched.h>
+#include <stdint.h>
 #include <stdlib.h>
+#include <time.h>
+#if defined(__x86_64__) || defined(__i386__)
+#include <immintrin.h>
+#define CPU_RELAX() _mm_pause()
+#else
+#define CPU_RELAX() ((void)0)
+#endif
+
+#define SPIN_NS 100000   /* 0.1 ms: longer than the gaps between a step's jobs */
+
+static long long now_ns(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (long long)ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+
+/* Spin until *v != old (1) or SPIN_NS pass (0). */
+static int spin_while_eq(atomic_uint_fast64_t *v, uint64_t old) {
+    long long t0 = now_ns();
+    for (int i = 1;; i++) {
+        if (atomic_load_explicit(v, memory_order_acquire) != old) return 1;
+        CPU_RELAX();
+        if ((i & 63) == 0 && now_ns() - t0 > SPIN_NS) return 0;
+    }
+}
+
+/* One job: fn over [0, n) in chunks of grain. Two slots, so a worker that wakes late
+ * and still reads the previous job's slot cannot see it rewritten (see claim). */
+typedef struct pool_job {
+    vt_range_fn fn;
+    void *arg;
+    size_t n, grain, chunks;
+} pool_job;
 
 struct vt_pool {
     int n_workers;
     pthread_t *workers;
     pthread_mutex_t mu;
-    pthread_cond_t wake, done;
-    uint64_t job_id;           /* bumped for each job */
-    int quit;
-    int busy;                  /* workers still inside the current job */
-    vt_range_fn fn;
-    void *arg;
-    size_t n, grain;
-    atomic_size_t next;        /* next chunk start */
+    pthread_cond_t wake;
+    int sleepers, quit;            /* under mu */
+    atomic_uint_fast64_t job_id;   /* the current job, bumped for each */
+    pool_job slot[2];              /* job j lives in slot[j & 1] */
+    atomic_uint_fast64_t next;     /* (job << 32) | next chunk index to claim */
+    atomic_size_t done;            /* chunks of the current job finished */
 };
 
-static void run_chunks(vt_pool *p) {
+/* Claim the next chunk of job `job`; 0 when it has none left or is no longer current.
+ * The caller waits for `done`, not for the workers: a worker the OS has descheduled
+ * (this machine is shared) delays a job only if it holds a chunk, never by being
+ * late to start, and whichever thread runs a chunk, its result is the same. */
+static int claim(vt_pool *p, uint64_t job, size_t *chunk) {
+    uint64_t v = atomic_load_explicit(&p->next, memory_order_acquire);
     for (;;) {
-        size_t b = atomic_fetch_add(&p->next, p->grain);
-        if (b >= p->n) return;
-        size_t e = b + p->grain < p->n ? b + p->grain : p->n;
-        p->fn(p->arg, b, e);
+        if ((v >> 32) != (job & 0xffffffffu)) return 0;
+        if ((v & 0xffffffffu) >= p->slot[job & 1].chunks) return 0;
+        if (atomic_compare_exchange_weak_explicit(&p->next, &v, v + 1, memory_order_acq_rel,
+                                                  memory_order_acquire)) {
+            *chunk = (size_t)(v & 0xffffffffu);
+            return 1;
+        }
+    }
+}
+
+static void run_chunks(vt_pool *p, uint64_t job) {
+    size_t c;
+    while (claim(p, job, &c)) {
+        /* The slot is stable: job + 2 cannot start before this chunk is done. */
+        const pool_job *j = &p->slot[job & 1];
+        size_t b = c * j->grain, e = b + j->grain < j->n ? b + j->grain : j->n;
+        j->fn(j->arg, b, e);
+        atomic_fetch_add_explicit(&p->done, 1, memory_order_release);
     }
 }
 
 static void *worker(void *arg) {
     vt_pool *p = arg;
     uint64_t seen = 0;
-    pthread_mutex_lock(&p->mu);
     for (;;) {
-        while (!p->quit && p->job_id == seen) pthread_cond_wait(&p->wake, &p->mu);
-        if (p->quit) break;
-        seen = p->job_id;
-        pthread_mutex_unlock(&p->mu);
-        run_chunks(p);
-        pthread_mutex_lock(&p->mu);
-        if (--p->busy == 0) pthread_cond_signal(&p->done);
+        if (!spin_while_eq(&p->job_id, seen)) {
+            pthread_mutex_lock(&p->mu);
+            p->sleepers++;
+            while (!p->quit && atomic_load(&p->job_id) == seen)
+                pthread_cond_wait(&p->wake, &p->mu);
+            p->sleepers--;
+            pthread_mutex_unlock(&p->mu);
+        }
+        seen = atomic_load_explicit(&p->job_id, memory_order_acquire);
+        if (seen == UINT64_MAX) break;   /* vt_pool_free */
+        run_chunks(p, seen);
     }
-    pthread_mutex_unlock(&p->mu);
     return NULL;
 }
 
@@ -56,7 +115,6 @@ vt_pool *vt_pool_new(int threads) {
     }
     pthread_mutex_init(&p->mu, NULL);
     pthread_cond_init(&p->wake, NULL);
-    pthread_cond_init(&p->done, NULL);
     for (int i = 0; i < p->n_workers; i++) {
         if (pthread_create(&p->workers[i], NULL, worker, p) != 0) {
             p->n_workers = i;
@@ -69,29 +127,32 @@ vt_pool *vt_pool_new(int threads) {
 void vt_pool_free(vt_pool *p) {
     pthread_mutex_lock(&p->mu);
     p->quit = 1;
+    atomic_store(&p->job_id, UINT64_MAX);
     pthread_cond_broadcast(&p->wake);
     pthread_mutex_unlock(&p->mu);
     for (int i = 0; i < p->n_workers; i++) pthread_join(p->workers[i], NULL);
     pthread_mutex_destroy(&p->mu);
     pthread_cond_destroy(&p->wake);
-    pthread_cond_destroy(&p->done);
     free(p->workers);
     free(p);
 }
 
 void vt_pool_run(vt_pool *p, size_t n, size_t grain, vt_range_fn fn, void *arg) {
-    pthread_mutex_lock(&p->mu);
-    p->fn = fn;
-    p->arg = arg;
-    p->n = n;
-    p->grain = grain;
-    atomic_store(&p->next, 0);
-    p->busy = p->n_workers;
-    p->job_id++;
-    pthread_cond_broadcast(&p->wake);
+    uint64_t job = (atomic_load(&p->job_id) + 1) & 0xffffffffu;
+    if (job == 0) job = 2;   /* 0 is "no job" (next starts at 0); 2 keeps the slots alternating */
+    size_t chunks = (n + grain - 1) / grain;
+    p->slot[job & 1] = (pool_job){fn, arg, n, grain, chunks};
+    atomic_store_explicit(&p->done, 0, memory_order_relaxed);
+    atomic_store_explicit(&p->next, job << 32, memory_order_release);
+    atomic_store_explicit(&p->job_id, job, memory_order_release);
+    pthread_mutex_lock(&p->mu);   /* a worker checks job_id under mu before sleeping */
+    if (p->sleepers) pthread_cond_broadcast(&p->wake);
     pthread_mutex_unlock(&p->mu);
-    run_chunks(p);
-    pthread_mutex_lock(&p->mu);
-    while (p->busy > 0) pthread_cond_wait(&p->done, &p->mu);
-    pthread_mutex_unlock(&p->mu);
+    run_chunks(p, job);
+    /* Only chunks still running elsewhere are waited for: spin, then yield the core. */
+    long long t0 = now_ns();
+    while (atomic_load_explicit(&p->done, memory_order_acquire) != chunks) {
+        if (now_ns() - t0 < SPIN_NS) CPU_RELAX();
+        else sched_yield();
+    }
 }

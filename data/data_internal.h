@@ -6,6 +6,23 @@
 
 #include "vtape/data.h"
 
+/* ---- plain or gzip bytes (data/byte_reader.c) ----
+ * A gzip file may expand to at most VT_GZIP_MAX_RATIO times its size (or
+ * VT_GZIP_FREE_BYTES, whichever is more): real IDX files compress 2-10x; a bomb is
+ * refused when it passes the cap, and a header declaring more is refused up front. */
+#define VT_GZIP_MAX_RATIO 64u
+#define VT_GZIP_FREE_BYTES ((uint64_t)64 << 20)
+typedef struct vt_byte_reader vt_byte_reader;
+vt_byte_reader *vt_byte_reader_open(const char *path, vt_error *err);
+/* Up to n bytes; fewer only at the end or on error. *status: 0 (a clean end when
+ * short), or VT_ETRUNC (stream cut short), VT_EFORMAT (bytes after the gzip stream),
+ * VT_ETOOBIG (past the cap), VT_EIO (read or gzip stream error); *msg says more. */
+size_t vt_byte_reader_read(vt_byte_reader *r, void *buf, size_t n, int *status, const char **msg);
+/* Most bytes the file may give (UINT64_MAX for a plain file). */
+uint64_t vt_byte_reader_limit(const vt_byte_reader *r);
+uint64_t vt_byte_reader_compressed_offset(const vt_byte_reader *r);
+void vt_byte_reader_close(vt_byte_reader *r);
+
 /* splitmix64: a tiny generator whose whole state is one counter, so a stream is fully
  * determined by the key it starts from. Keys are derived by hashing (seed, ids...). */
 #define VT_GOLDEN64 0x9e3779b97f4a7c15ull

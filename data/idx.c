@@ -1,59 +1,41 @@
 /* IDX reader. The header is checked field by field before anything is allocated, and
  * the payload is read in chunks into a buffer that grows with the bytes actually
  * present, so a header that lies about a short file costs no more memory than the
- * file itself. zlib's gzopen reads both gzip (recognised by the magic bytes 1f 8b)
- * and plain files, so offsets always count uncompressed bytes. */
+ * file itself. Gzip and plain files go through data/byte_reader.c, which caps how far
+ * a gzip file may expand and refuses bytes after its stream; offsets always count
+ * uncompressed bytes. */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include <zlib.h>
 
 #include "data_internal.h"
 
 #define CHUNK ((size_t)1 << 20)
 
 typedef struct reader {
-    gzFile f;
+    vt_byte_reader *f;
     const char *path;
     const char *what;
     vt_error *err;
 } reader;
 
 /* Read up to n bytes; returns the count, short only at end of file or on error. The
- * zlib status lands in *zcode (Z_OK at a clean end) and its message in *zmsg. */
+ * status (0 at a clean end, else a VT_E* code) lands in *zcode, its message in *zmsg. */
 static size_t read_some(reader *r, void *buf, size_t n, int *zcode, const char **zmsg) {
-    size_t got = 0;
-    *zcode = Z_OK;
-    *zmsg = NULL;
-    while (got < n) {
-        size_t want = n - got < CHUNK ? n - got : CHUNK;
-        int k = gzread(r->f, (char *)buf + got, (unsigned)want);
-        if (k <= 0) {
-            const char *msg = gzerror(r->f, zcode);
-            if (*zcode == Z_STREAM_END) *zcode = Z_OK;
-            /* zlib prefixes its messages with the path, which ours already has. */
-            size_t plen = strlen(r->path);
-            if (msg && strncmp(msg, r->path, plen) == 0 && strncmp(msg + plen, ": ", 2) == 0)
-                msg += plen + 2;
-            *zmsg = msg;
-            break;
-        }
-        got += (size_t)k;
-    }
-    return got;
+    return vt_byte_reader_read(r->f, buf, n, zcode, zmsg);
 }
 
 /* A read of `want` bytes of `field` starting at `start` came back with `got`. */
 static int short_read(reader *r, size_t start, size_t want, const char *field, size_t got,
                       int zcode, const char *zmsg) {
-    if (zcode != Z_OK && zcode != Z_BUF_ERROR) /* Z_BUF_ERROR: gzip stream cut short */
-        return vt_error_set(r->err, VT_EIO, "%s: offset %zu: read error in %s: %s",
-                            r->path, start + got, field, zmsg ? zmsg : "unknown");
+    if (zcode != 0 && zcode != VT_ETRUNC)
+        return vt_error_set(r->err, zcode, "%s: offset %zu: %s in %s: %s",
+                            r->path, start + got, zcode == VT_EIO ? "read error" : "refused",
+                            field, zmsg ? zmsg : "unknown");
     return vt_error_set(r->err, VT_ETRUNC,
-                        "%s: truncated at offset %zu: expected %zu bytes of %s, got %zu%s%s",
-                        r->path, start, want, field, got,
-                        zcode == Z_BUF_ERROR ? " (gzip: " : "",
-                        zcode == Z_BUF_ERROR ? "unexpected end of stream)" : "");
+                        "%s: truncated at offset %zu: expected %zu bytes of %s, got %zu%s%s%s",
+                        r->path, start, want, field, got, zcode ? " (gzip: " : "",
+                        zcode ? zmsg : "", zcode ? ")" : "");
 }
 
 static const char *type_name(int type) {
@@ -77,7 +59,7 @@ static int read_header(reader *r, vt_idx *out, int want_ndim) {
     int zcode;
     const char *zmsg;
     size_t got = read_some(r, magic, 4, &zcode, &zmsg);
-    if (got == 0 && zcode == Z_OK)
+    if (got == 0 && zcode == 0)
         return vt_error_set(r->err, VT_ETRUNC,
                             "%s: offset 0: empty file, expected the IDX magic 00 00 08 <ndim>",
                             r->path);
@@ -119,6 +101,10 @@ static int read_header(reader *r, vt_idx *out, int want_ndim) {
         size *= d;
         out->dims[i] = d;
     }
+    if ((uint64_t)size + 4 + nraw > vt_byte_reader_limit(r->f))
+        return vt_error_set(r->err, VT_ETOOBIG, "%s: offset 4: the dims declare %zu bytes of %s, "
+                            "more than a gzip file of this size may expand to (%llu bytes)",
+                            r->path, size, r->what, (unsigned long long)vt_byte_reader_limit(r->f));
     out->ndim = ndim;
     out->size = size;
     out->data_offset = 4 + nraw;
@@ -127,7 +113,7 @@ static int read_header(reader *r, vt_idx *out, int want_ndim) {
 
 static int read_payload(reader *r, vt_idx *out) {
     size_t size = out->size, have = 0, cap = size < CHUNK ? size : CHUNK;
-    int zcode = Z_OK;
+    int zcode = 0;
     const char *zmsg = NULL;
     out->data = malloc(cap);
     if (!out->data) goto nomem;
@@ -144,16 +130,17 @@ static int read_payload(reader *r, vt_idx *out) {
     }
     if (have < size) return short_read(r, out->data_offset, size, r->what, have, zcode, zmsg);
 
-    /* Reading one byte past the end also makes zlib check the gzip trailer (CRC). */
+    /* Reading one byte past the end also checks the gzip trailer (CRC) and that
+     * nothing follows the stream. */
     uint8_t extra;
     size_t end = out->data_offset + size;
     if (read_some(r, &extra, 1, &zcode, &zmsg) != 0)
         return vt_error_set(r->err, VT_EFORMAT,
                             "%s: offset %zu: expected end of file after %zu bytes of %s, found more",
                             r->path, end, size, r->what);
-    if (zcode != Z_OK)
-        return vt_error_set(r->err, zcode == Z_BUF_ERROR ? VT_ETRUNC : VT_EIO,
-                            "%s: offset %zu: bad gzip trailer after %zu bytes of %s: %s",
+    if (zcode != 0)
+        return vt_error_set(r->err, zcode == VT_EIO ? VT_EIO : zcode,
+                            "%s: offset %zu: bad gzip end after %zu bytes of %s: %s",
                             r->path, end, size, r->what, zmsg ? zmsg : "unknown");
     return VT_OK;
 nomem:
@@ -167,15 +154,11 @@ int vt_idx_read(vt_idx *out, const char *path, int want_ndim, const char *what,
     if (!out || !path)
         return vt_error_set(err, VT_EARG, "vt_idx_read: NULL %s", out ? "path" : "output");
     memset(out, 0, sizeof *out);
-    errno = 0;
-    reader r = {gzopen(path, "rb"), path, what ? what : "data", err};
-    if (!r.f)
-        return vt_error_set(err, VT_EIO, "%s: offset 0: cannot open: %s", path,
-                            errno ? strerror(errno) : "out of memory");
-    gzbuffer(r.f, 1u << 17); /* fewer, larger reads than zlib's 8 KiB default */
+    reader r = {vt_byte_reader_open(path, err), path, what ? what : "data", err};
+    if (!r.f) return err ? err->code : VT_EIO;
     int rc = read_header(&r, out, want_ndim);
     if (rc == VT_OK) rc = read_payload(&r, out);
-    gzclose(r.f);
+    vt_byte_reader_close(r.f);
     if (rc != VT_OK) vt_idx_free(out);
     return rc;
 }

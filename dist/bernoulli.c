@@ -93,7 +93,7 @@ vt_tensor *vt_bernoulli_logprob_rows(vt_ctx *ctx, vt_tensor *logits, vt_tensor *
 /* ---- Bernoulli with logits ---- */
 static vt_tensor *bernoulli_rsample(vt_ctx *ctx, vt_dist *d, int k) {
     vt_tensor *l = d->p[0];
-    int n = k * vt_rows(l), D = vt_cols(l);
+    int n = vt_sample_rows(ctx, "bernoulli.rsample", k, vt_rows(l)), D = vt_cols(l);
     vt_tensor *x = vt_randu(ctx, n, D);
     if (x->flags & VT_POISON) return x;
     size_t m = vt_numel(l);

@@ -5,7 +5,7 @@
 #include <string.h>
 
 vt_dist *vt_dist_new(vt_ctx *ctx, const vt_dist_ops *ops, int rows, int dim) {
-    if (!ctx) return NULL;
+    if (!ctx) return vt_dist_poison(NULL);
     if (!ops || !ops->rsample || !ops->log_prob || rows < 1 || dim < 1) {
         vt_fail(ctx, "vt_dist_new: %s needs rsample and log_prob and a shape of at least "
                      "1 x 1 (got %d x %d)", ops && ops->name ? ops->name : "a family", rows, dim);

@@ -30,9 +30,9 @@ vt_tensor *vt_reparam_fullcov(vt_ctx *ctx, vt_tensor *mu, vt_tensor *logsig, vt_
     const char *op = "vt_reparam_fullcov";
     vt_tensor *in[4] = {mu, logsig, lprime, eps};
     if (!vt_check_all(ctx, op, 4, in)) return vt_poison(ctx, op);
-    int R = vt_rows(mu), Z = vt_cols(mu);
+    int R = vt_rows(mu), Z = vt_cols(mu), ZZ;
     if (vt_rows(logsig) != R || vt_cols(logsig) != Z || vt_rows(lprime) != R ||
-        vt_cols(lprime) != Z * Z || !vt_shares_rows(mu, eps)) {
+        !vt_int_mul(Z, Z, &ZZ) || vt_cols(lprime) != ZZ || !vt_shares_rows(mu, eps)) {
         char a[48], b[48], c[48], d[48];
         return vt_fail(ctx, "%s: mu %s, logsig %s, lprime %s, eps %s (need R x Z, R x Z, "
                        "R x Z², K·R x Z)", op, vt_shape_str(mu, a), vt_shape_str(logsig, b),
@@ -92,7 +92,7 @@ vt_tensor *vt_fullcov_logq_rows(vt_ctx *ctx, vt_tensor *eps, vt_tensor *logsig) 
 
 /* ---- full-covariance Normal ---- */
 static vt_tensor *fullcov_rsample(vt_ctx *ctx, vt_dist *d, int k) {
-    d->eps = vt_randn(ctx, k * d->rows, d->dim);
+    d->eps = vt_randn(ctx, vt_sample_rows(ctx, "fullcov_normal.rsample", k, d->rows), d->dim);
     return d->sample = vt_reparam_fullcov(ctx, d->p[0], d->p[1], d->p[2], d->eps);
 }
 /* log q(z) = Σ log N(eps; 0, 1) − log|det L|, with z = mu + L eps of the last sample. */
@@ -114,11 +114,13 @@ vt_dist *vt_fullcov_normal(vt_ctx *ctx, vt_tensor *mu, vt_tensor *logsig, vt_ten
 /* KL(N(mu, LLᵀ) ‖ N(0, I)) = ½(tr LLᵀ + muᵀmu − Z) − log|L|
  *                          = KL of the diagonal part + ½ Σ_{j<i} L_ij². */
 vt_tensor *vt_kl_fullcov_std(vt_ctx *ctx, vt_dist *q, vt_dist *p) {
-    int Z = q->dim;
-    vt_tensor *mask = vt_zeros(ctx, 2, (int[]){1, Z * Z});
+    int Z = q->dim, ZZ;
+    if (!vt_int_mul(Z, Z, &ZZ))
+        return vt_fail(ctx, "vt_kl_fullcov_std: latent size %d squared passes %d", Z, INT_MAX);
+    vt_tensor *mask = vt_zeros(ctx, 2, (int[]){1, ZZ});
     if (mask->flags & VT_POISON) return mask;
     for (int i = 0; i < Z; i++)
-        for (int j = 0; j < i; j++) mask->data[i * Z + j] = 1.0f;
+        for (int j = 0; j < i; j++) mask->data[(size_t)i * Z + j] = 1.0f;
     vt_tensor *off = vt_sum_rows(ctx, vt_square(ctx, vt_mul(ctx, q->p[2], mask)));
     return vt_axpby(ctx, 1.0f, vt_kl_normal_std_rows(ctx, q->p[0], q->p[1]), 0.5f, off);
 }

@@ -87,7 +87,7 @@ vt_tensor *vt_mog_logprob_rows(vt_ctx *ctx, vt_tensor *z, vt_tensor *logits, vt_
 /* ---- mixture of Gaussians ---- */
 static vt_tensor *mog_rsample(vt_ctx *ctx, vt_dist *d, int k) {
     vt_tensor *logits = d->p[0], *means = d->p[1], *logsigs = d->p[2];
-    int n = k * d->rows, C = vt_cols(logits);
+    int n = vt_sample_rows(ctx, "mog.rsample", k, d->rows), C = vt_cols(logits);
     /* Pick a component per row by inverse CDF of softmax(logits), as a constant
      * one-hot matrix: the pick itself has no gradient, but the picked means and
      * log σ (pick @ means) do, through the reparameterized sample. */

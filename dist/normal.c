@@ -121,7 +121,7 @@ vt_tensor *vt_std_normal_logprob_rows(vt_ctx *ctx, vt_tensor *z) {
 static vt_tensor *normal_rsample(vt_ctx *ctx, vt_dist *d, int k) {
     vt_tensor *mu = d->p[0], *ls = d->p[1];
     if (vt_rows(ls) != vt_rows(mu)) ls = vt_repeat_rows(ctx, ls, vt_rows(mu) / vt_rows(ls));
-    d->eps = vt_randn(ctx, k * d->rows, d->dim);
+    d->eps = vt_randn(ctx, vt_sample_rows(ctx, "normal.rsample", k, d->rows), d->dim);
     return d->sample = vt_reparam_diag(ctx, mu, ls, d->eps);
 }
 /* x may have K·R rows for R parameter rows (K samples scored under their datapoint's
@@ -151,7 +151,7 @@ vt_dist *vt_normal(vt_ctx *ctx, vt_tensor *mu, vt_tensor *logsig) {
 
 /* ---- standard Normal ---- */
 static vt_tensor *std_rsample(vt_ctx *ctx, vt_dist *d, int k) {
-    return d->eps = d->sample = vt_randn(ctx, k * d->rows, d->dim);
+    return d->eps = d->sample = vt_randn(ctx, vt_sample_rows(ctx, "std_normal.rsample", k, d->rows), d->dim);
 }
 static vt_tensor *std_log_prob(vt_ctx *ctx, vt_dist *d, vt_tensor *z) {
     return vt_std_normal_logprob_rows(ctx, z);

@@ -7,6 +7,7 @@
 #include <string.h>
 
 int vt_cvae_init(vt_vae *v, const vt_vae_config *cfg, int n_classes, vt_error *err) {
+    if (!v || !cfg) return vt_error_set(err, VT_EARG, "vt_cvae_init: model and configuration are required");
     vt_vae_config c = *cfg;
     c.n_classes = n_classes;
     if (n_classes < 1) {
@@ -30,6 +31,7 @@ vt_tensor *vt_one_hot_tensor(vt_ctx *ctx, const uint8_t *labels, int n, int n_cl
 }
 
 vt_tensor *vt_cvae_generate_class(vt_ctx *ctx, vt_vae *v, int n, int cls) {
+    if (!v) return vt_fail(ctx, "vt_cvae_generate_class: the model is NULL");
     if (cls < 0 || cls >= v->cfg.n_classes)
         return vt_fail(ctx, "vt_cvae_generate_class: class %d outside 0..%d", cls,
                        v->cfg.n_classes - 1);

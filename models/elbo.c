@@ -120,9 +120,19 @@ static int sampled(vt_ctx *ctx, vt_trace *tr, vt_tensor *log_px, const vt_elbo_o
 int vt_model_elbo(vt_ctx *ctx, const vt_model *m, vt_tensor *x, vt_tensor *c,
                   const vt_elbo_opts *opts, vt_elbo_terms *out) {
     vt_elbo_opts o = opts ? *opts : vt_elbo_defaults();
+    if (!out) return vt_fail(ctx, "vt_elbo: out is NULL"), -1;
+    memset(out, 0, sizeof *out);
+    if (!ctx) return -1;
+    if (!m || !m->guide || !m->model) {
+        vt_fail(ctx, "vt_elbo: the model or its guide or model function is NULL");
+        return -1;
+    }
+    if (o.k < 0) {
+        vt_fail(ctx, "vt_elbo: k = %d samples (need k >= 1, or 0 for 1)", o.k);
+        return -1;
+    }
     int K = o.k > 0 ? o.k : 1;
     if (o.estimator == VT_EST_MIWAE && o.miwae_m > 1) K *= o.miwae_m;
-    memset(out, 0, sizeof *out);
     if (!vt_check(ctx, "vt_elbo", x) || !check_opts(ctx, &o)) return -1;
     int R = vt_rows(x);
     vt_trace tr;
@@ -130,6 +140,7 @@ int vt_model_elbo(vt_ctx *ctx, const vt_model *m, vt_tensor *x, vt_tensor *c,
     if (o.grad == VT_GRAD_DREG) tr.grad_scale = vt_zeros(ctx, 2, (int[]){K * R, 1});
     vt_dist *lik = vt_trace_run(ctx, m, x, c, &tr);
     if (!lik || (o.grad == VT_GRAD_DREG && !check_dreg_sites(ctx, &tr))) return -1;
+    vt_ctx_set_scope(ctx, "reconstruction log p(x|z)");
     vt_tensor *log_px = vt_dist_log_prob(ctx, lik, x);               /* K·R x 1 */
     out->elbo_rows = vt_arena_alloc(ctx, (size_t)R * sizeof(float));
     if (!out->elbo_rows || vt_ctx_error(ctx)) return -1;
@@ -141,8 +152,10 @@ int vt_model_elbo(vt_ctx *ctx, const vt_model *m, vt_tensor *x, vt_tensor *c,
     out->rec = -vt_elbo_mean_of(log_px);
     out->n_sites = tr.n_sites;
     for (int i = 0; i < tr.n_sites; i++) out->site_kl[i].name = tr.site[i].name;
+    vt_ctx_set_scope(ctx, "KL(q(z|x) || p(z)), per site");
     int rc = o.estimator == VT_EST_ANALYTIC ? analytic(ctx, &tr, log_px, &o, out)
                                             : sampled(ctx, &tr, log_px, &o, out);
+    vt_ctx_set_scope(ctx, NULL);
     if (rc != 0 || vt_ctx_error(ctx)) return -1;
     double s = 0;
     for (int r = 0; r < R; r++) s += out->elbo_rows[r];
@@ -152,6 +165,12 @@ int vt_model_elbo(vt_ctx *ctx, const vt_model *m, vt_tensor *x, vt_tensor *c,
 
 int vt_elbo(vt_ctx *ctx, const vt_latent_model *m, vt_tensor *x, vt_tensor *c,
             const vt_elbo_opts *opts, vt_elbo_terms *out) {
+    if (!out) return vt_fail(ctx, "vt_elbo: out is NULL"), -1;
+    if (!m || !m->posterior || !m->prior || !m->likelihood) {
+        memset(out, 0, sizeof *out);
+        vt_fail(ctx, "vt_elbo: the model or one of its posterior, prior, likelihood is NULL");
+        return -1;
+    }
     vt_model g = vt_model_from_latent(m);
     return vt_model_elbo(ctx, &g, x, c, opts, out);
 }

@@ -50,6 +50,7 @@ int vt_linear_layer_init(vt_linear_layer *l, vt_store *s, const char *name, int 
 }
 
 vt_tensor *vt_linear_layer_forward(vt_ctx *ctx, const vt_linear_layer *l, vt_tensor *x) {
+    if (!l) return vt_fail(ctx, "vt_linear_layer_forward: the layer is NULL");
     return vt_linear(ctx, x, l->w, l->b);
 }
 
@@ -71,9 +72,16 @@ int vt_mlp_init(vt_mlp *m, vt_store *s, const char *prefix, int n_dims, const in
 }
 
 vt_tensor *vt_mlp_forward(vt_ctx *ctx, const vt_mlp *m, vt_tensor *x) {
+    if (!m) return vt_fail(ctx, "vt_mlp_forward: the MLP is NULL");
     for (int i = 0; i < m->n_layers; i++) {
-        x = vt_linear_layer_forward(ctx, &m->layer[i], x);
-        if (i < m->n_layers - 1) x = vt_activate(ctx, m->act, x);
+        const vt_linear_layer *l = &m->layer[i];
+        int hidden = i < m->n_layers - 1;
+        if (hidden && m->act == VT_ACT_RELU) {   /* one fused op: no pre-activation copy */
+            x = vt_linear_relu(ctx, x, l->w, l->b);
+            continue;
+        }
+        x = vt_linear_layer_forward(ctx, l, x);
+        if (hidden) x = vt_activate(ctx, m->act, x);
     }
     return x;
 }
@@ -97,5 +105,6 @@ vt_tensor *vt_gated_linear(vt_ctx *ctx, vt_tensor *x, vt_tensor *w1, vt_tensor *
 }
 
 vt_tensor *vt_gated_layer_forward(vt_ctx *ctx, const vt_gated_layer *g, vt_tensor *x) {
+    if (!g) return vt_fail(ctx, "vt_gated_layer_forward: the layer is NULL");
     return vt_gated_linear(ctx, x, g->value.w, g->value.b, g->gate.w, g->gate.b);
 }

@@ -147,6 +147,7 @@ vt_dist *vt_trace_run(vt_ctx *ctx, const vt_model *m, vt_tensor *x, vt_tensor *c
                       vt_trace *tr) {
     if (!check_model(ctx, m)) return NULL;
     tr->mode = VT_TRACE_GUIDE;
+    vt_ctx_set_scope(ctx, "guide: posterior q(z|x) and its samples");
     int rc = m->guide(ctx, m, x, c, tr);
     if (rc != 0 || vt_ctx_error(ctx)) {
         if (!vt_ctx_error(ctx)) vt_fail(ctx, "vt_elbo: the guide failed");
@@ -157,7 +158,9 @@ vt_dist *vt_trace_run(vt_ctx *ctx, const vt_model *m, vt_tensor *x, vt_tensor *c
         return NULL;
     }
     tr->mode = VT_TRACE_REPLAY;
+    vt_ctx_set_scope(ctx, "model: prior p(z) and likelihood p(x|z)");
     vt_dist *lik = run_model(ctx, m, c, tr);
+    vt_ctx_set_scope(ctx, NULL);
     for (int i = 0; lik && i < tr->n_sites; i++)
         if (!tr->site[i].p) {
             vt_fail(ctx, "vt_elbo: site %s has no prior (the model never asked for it)",

@@ -6,6 +6,7 @@
  * n_classes > 0 both networks also see a one-hot label (the CVAE). */
 #include "models/trace_internal.h"
 #include "models/vae_internal.h"
+#include <limits.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,6 +21,17 @@ vt_vae_config vt_vae_default_config(void) {
                            .latent_type = VT_LATENT_GAUSSIAN, .categories = 10,
                            .temperature = 1.0f, .temp_min = 0.5f, .temp_rate = 1e-4f,
                            .layer = VT_LAYER_LINEAR};
+}
+
+/* Encoder output columns, or -1 when they pass INT_MAX (vt_vae_enc_cols computes them
+ * in int once this has passed). */
+static int enc_out_cols(const vt_vae_config *c) {
+    long long Z = c->latent, n = 2 * Z;
+    if (c->latent_type == VT_LATENT_GUMBEL) n = Z * (long long)c->categories;
+    else if (c->latent_type == VT_LATENT_BERNOULLI) n = Z;
+    else if (c->posterior == VT_POSTERIOR_FULLCOV) n += Z * Z;
+    else if (c->posterior == VT_POSTERIOR_PLANAR) n += (long long)c->flow_depth * (2 * Z + 1);
+    return n > INT_MAX ? -1 : (int)n;
 }
 
 /* ---- construction ---- */
@@ -72,11 +84,14 @@ static int init_variant(vt_vae *v, vt_error *err) {
 
 int vt_vae_init(vt_vae *v, const vt_vae_config *cfg, vt_error *err) {
     vt_error_clear(err);
+    if (!v || !cfg) return vt_error_set(err, VT_EARG, "vt_vae_init: model and configuration are required");
     memset(v, 0, sizeof *v);
     v->cfg = *cfg;
     const vt_vae_config *c = &v->cfg;
     if (c->x_dim < 1 || c->latent < 1 || c->n_hidden < 0 || c->n_hidden > VT_VAE_MAX_HIDDEN ||
-        c->n_classes < 0 || (c->prior == VT_PRIOR_MOG && c->mog_components < 1)) {
+        c->n_classes < 0 || (c->prior == VT_PRIOR_MOG && c->mog_components < 1) ||
+        enc_out_cols(c) < 0 || c->x_dim > INT_MAX - c->n_classes ||
+        c->latent > INT_MAX - c->n_classes) {
         vt_error_set(err, VT_EARG, "vae: bad configuration (x_dim %d, latent %d, %d hidden layers, "
                  "%d classes, %d mixture components)", c->x_dim, c->latent, c->n_hidden,
                  c->n_classes, c->mog_components);
@@ -175,6 +190,11 @@ float vt_vae_set_step(vt_vae *v, long step) {
 
 int vt_vae_loss(vt_ctx *ctx, vt_vae *v, vt_tensor *x, vt_tensor *c, const vt_elbo_opts *opts,
                 vt_elbo_terms *out) {
+    if (!v || !v->store) {
+        if (out) memset(out, 0, sizeof *out);
+        vt_fail(ctx, "vt_vae_loss: the model is NULL or not initialised");
+        return -1;
+    }
     vt_model g = vt_vae_model(v);
     return vt_model_elbo(ctx, &g, x, c, opts, out);
 }
@@ -183,6 +203,7 @@ int vt_vae_loss(vt_ctx *ctx, vt_vae *v, vt_tensor *x, vt_tensor *c, const vt_elb
  * posterior or likelihood swapped there is used for generation and reconstruction as
  * well as for the loss. */
 vt_tensor *vt_vae_decode_mean(vt_ctx *ctx, vt_vae *v, vt_tensor *z, vt_tensor *c) {
+    if (!v || !v->store) return vt_fail(ctx, "vt_vae_decode_mean: the model is NULL or not initialised");
     v->model.self = v;
     if (!vt_vae_check_condition(ctx, v, c)) return vt_fail(ctx, "vt_vae_decode_mean");
     vt_dist *lik = v->model.likelihood(ctx, &v->model, z, c);
@@ -191,6 +212,7 @@ vt_tensor *vt_vae_decode_mean(vt_ctx *ctx, vt_vae *v, vt_tensor *z, vt_tensor *c
 }
 
 vt_tensor *vt_vae_generate(vt_ctx *ctx, vt_vae *v, int n, vt_tensor *c) {
+    if (!v || !v->store) return vt_fail(ctx, "vt_vae_generate: the model is NULL or not initialised");
     vt_model g = vt_vae_model(v);
     if (!vt_vae_check_condition(ctx, v, c)) return vt_fail(ctx, "vt_vae_generate");
     vt_trace tr;
@@ -201,6 +223,7 @@ vt_tensor *vt_vae_generate(vt_ctx *ctx, vt_vae *v, int n, vt_tensor *c) {
 }
 
 vt_tensor *vt_vae_encode_mean(vt_ctx *ctx, vt_vae *v, vt_tensor *x, vt_tensor *c) {
+    if (!v || !v->store) return vt_fail(ctx, "vt_vae_encode_mean: the model is NULL or not initialised");
     v->model.self = v;
     vt_dist *q = v->model.posterior(ctx, &v->model, x, c);
     if (!q) return vt_fail(ctx, "vt_vae_encode_mean: no posterior");

@@ -126,3 +126,39 @@ int vt_vae_config_parse(vt_vae_config *out, const char *text, vt_error *err) {
     *out = c;
     return 0;
 }
+
+/* in·out weights and out biases per layer of an MLP through sizes d[0..n). */
+static int mlp_numel(const size_t *d, int n, size_t *total) {
+    for (int i = 0; i + 1 < n; i++) {
+        size_t w;
+        if (!vt_size_mul(d[i], d[i + 1], &w) || !vt_size_add(*total, w, total) ||
+            !vt_size_add(*total, d[i + 1], total))
+            return 0;
+    }
+    return 1;
+}
+
+size_t vt_vae_config_numel(const vt_vae_config *c) {
+    if (!c || c->n_hidden < 0 || c->n_hidden > VT_VAE_MAX_HIDDEN || c->x_dim < 1 ||
+        c->latent < 1 || c->n_classes < 0)
+        return 0;
+    size_t Z = (size_t)c->latent, C = (size_t)c->n_classes, X = (size_t)c->x_dim;
+    size_t enc[VT_VAE_MAX_HIDDEN + 2], dec[VT_VAE_MAX_HIDDEN + 2], total = 0, zz = 0;
+    int n = 0;
+    if (c->posterior == VT_POSTERIOR_FULLCOV && !vt_size_mul(Z, Z, &zz)) return 0;
+    enc[n] = X + C, dec[n] = Z + C, n++;
+    for (int i = 0; i < c->n_hidden; i++, n++) {
+        if (c->hidden[i] < 1) return 0;
+        enc[n] = (size_t)c->hidden[i];
+        dec[n] = (size_t)c->hidden[c->n_hidden - 1 - i];
+    }
+    enc[n] = 2 * Z + zz, dec[n] = X, n++;
+    if (!mlp_numel(enc, n, &total) || !mlp_numel(dec, n, &total)) return 0;
+    size_t mog = 0;
+    if (c->prior == VT_PRIOR_MOG &&
+        (c->mog_components < 1 || !vt_size_mul((size_t)c->mog_components, 2 * Z + 1, &mog)))
+        return 0;
+    if (!vt_size_add(total, mog, &total)) return 0;
+    if (c->likelihood == VT_LIK_GAUSSIAN_LEARNED && !vt_size_add(total, X, &total)) return 0;
+    return total;
+}

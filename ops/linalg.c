@@ -1,6 +1,7 @@
-/* Matrix products through OpenBLAS: C = op(A) op(B), and linear = x @ w + b. */
+/* Matrix products (ops/gemm: AVX-512 kernel or OpenBLAS): C = op(A) op(B), and
+ * linear = x @ w + b. */
+#include "ops/gemm/gemm.h"
 #include "vtape/opkit.h"
-#include <cblas.h>
 #include <string.h>
 
 typedef struct { int ta, tb; } matmul_aux;
@@ -15,19 +16,15 @@ static void matmul_backward(vt_ctx *ctx, vt_node *node) {
     float *ga = vt_grad(ctx, a), *gb = vt_grad(ctx, b);
     if (ga) {
         if (!m->ta)   /* A: M x K; dA = dC (M x N) · op(B)ᵀ (N x K) */
-            cblas_sgemm(CblasRowMajor, CblasNoTrans, m->tb ? CblasNoTrans : CblasTrans, M, K, N,
-                        1.0f, c->grad, N, b->data, ldb, 1.0f, ga, lda);
+            vt_sgemm_ctx(ctx, 0, !m->tb, M, K, N, c->grad, N, b->data, ldb, 1.0f, ga, lda);
         else          /* A: K x M; dA = op(B) (K x N) · dCᵀ (N x M) */
-            cblas_sgemm(CblasRowMajor, m->tb ? CblasTrans : CblasNoTrans, CblasTrans, K, M, N,
-                        1.0f, b->data, ldb, c->grad, N, 1.0f, ga, lda);
+            vt_sgemm_ctx(ctx, m->tb, 1, K, M, N, b->data, ldb, c->grad, N, 1.0f, ga, lda);
     }
     if (gb) {
         if (!m->tb)   /* B: K x N; dB = op(A)ᵀ (K x M) · dC (M x N) */
-            cblas_sgemm(CblasRowMajor, m->ta ? CblasNoTrans : CblasTrans, CblasNoTrans, K, N, M,
-                        1.0f, a->data, lda, c->grad, N, 1.0f, gb, ldb);
+            vt_sgemm_ctx(ctx, !m->ta, 0, K, N, M, a->data, lda, c->grad, N, 1.0f, gb, ldb);
         else          /* B: N x K; dB = dCᵀ (N x M) · op(A) (M x K) */
-            cblas_sgemm(CblasRowMajor, CblasTrans, m->ta ? CblasTrans : CblasNoTrans, N, K, M,
-                        1.0f, c->grad, N, a->data, lda, 1.0f, gb, ldb);
+            vt_sgemm_ctx(ctx, 1, m->ta, N, K, M, c->grad, N, a->data, lda, 1.0f, gb, ldb);
     }
 }
 
@@ -44,8 +41,7 @@ static vt_tensor *matmul(vt_ctx *ctx, const char *op, vt_tensor *a, vt_tensor *b
     }
     vt_tensor *c = vt_out2(ctx, M, N, 2, in);
     if (vt_is_poison(c)) return c;
-    cblas_sgemm(CblasRowMajor, ta ? CblasTrans : CblasNoTrans, tb ? CblasTrans : CblasNoTrans,
-                M, N, K, 1.0f, a->data, ac, b->data, bc, 0.0f, c->data, N);
+    vt_sgemm_ctx(ctx, ta, tb, M, N, K, a->data, ac, b->data, bc, 0.0f, c->data, N);
     vt_node *node = vt_record(ctx, op, c, matmul_backward, 2, in, sizeof(matmul_aux));
     if (node) *(matmul_aux *)node->aux = (matmul_aux){ta, tb};
     return c;
@@ -68,11 +64,9 @@ static void linear_backward(vt_ctx *ctx, vt_node *node) {
     int B = vt_rows(x), Din = vt_cols(x), H = vt_cols(w);
     float *gx = vt_grad(ctx, x), *gw = vt_grad(ctx, w), *gb = b ? vt_grad(ctx, b) : NULL;
     if (gx)
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, B, Din, H, 1.0f, y->grad, H,
-                    w->data, H, 1.0f, gx, Din);
+        vt_sgemm_ctx(ctx, 0, 1, B, Din, H, y->grad, H, w->data, H, 1.0f, gx, Din);
     if (gw)
-        cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, Din, H, B, 1.0f, x->data, Din,
-                    y->grad, H, 1.0f, gw, H);
+        vt_sgemm_ctx(ctx, 1, 0, Din, H, B, x->data, Din, y->grad, H, 1.0f, gw, H);
     if (gb)
         for (int r = 0; r < B; r++) {
             const float *g = y->grad + (size_t)r * H;
@@ -96,8 +90,7 @@ vt_tensor *vt_linear(vt_ctx *ctx, vt_tensor *x, vt_tensor *w, vt_tensor *b) {
     if (vt_is_poison(y)) return y;
     if (b)
         for (int r = 0; r < B; r++) memcpy(y->data + (size_t)r * H, b->data, H * sizeof(float));
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, B, H, Din, 1.0f, x->data, Din, w->data,
-                H, b ? 1.0f : 0.0f, y->data, H);
+    vt_sgemm_ctx(ctx, 0, 0, B, H, Din, x->data, Din, w->data, H, b ? 1.0f : 0.0f, y->data, H);
     vt_record(ctx, op, y, linear_backward, n_in, in, 0);
     return y;
 }

@@ -75,8 +75,7 @@ static void reshape_backward(vt_ctx *ctx, vt_node *node) {
 vt_tensor *vt_reshape(vt_ctx *ctx, vt_tensor *x, int ndim, const int *shape) {
     const char *op = "vt_reshape";
     if (!vt_check(ctx, op, x)) return vt_poison(ctx, op);
-    size_t n = 1;
-    for (int i = 0; shape && i < ndim && i < VT_MAX_DIMS; i++) n *= shape[i] > 0 ? (size_t)shape[i] : 0;
+    size_t n = ndim <= VT_MAX_DIMS ? vt_shape_numel(ndim, shape) : 0;   /* 0: bad or too big */
     if (!shape || ndim < 1 || ndim > VT_MAX_DIMS || n != vt_numel(x)) {
         char s[48];
         return vt_fail(ctx, "%s: cannot reshape %s (%zu elements) to %d dims of %zu elements",
@@ -101,9 +100,13 @@ static void repeat_backward(vt_ctx *ctx, vt_node *node) {
 vt_tensor *vt_repeat_rows(vt_ctx *ctx, vt_tensor *x, int k) {
     const char *op = "vt_repeat_rows";
     if (!vt_check(ctx, op, x)) return vt_poison(ctx, op);
-    if (k < 1) return vt_fail(ctx, "%s: k is %d (need k >= 1)", op, k);
-    int R = vt_rows(x), C = vt_cols(x);
-    vt_tensor *y = vt_out2(ctx, k * R, C, 1, &x);
+    int R = vt_rows(x), C = vt_cols(x), KR = vt_sample_rows(ctx, op, k, R);
+    if (KR == 0 || vt_shape_numel(2, (int[]){KR, C}) == 0) {
+        char s[48];
+        return vt_fail(ctx, "%s: %d copies of %s exceed %zu elements", op, k, vt_shape_str(x, s),
+                       VT_MAX_NUMEL);
+    }
+    vt_tensor *y = vt_out2(ctx, KR, C, 1, &x);
     if (vt_is_poison(y)) return y;
     size_t n = vt_numel(x);
     for (int i = 0; i < k; i++) memcpy(y->data + (size_t)i * n, x->data, n * sizeof(float));

@@ -36,6 +36,20 @@ static void adam_range(adam_coef c, size_t n, float *restrict p, const float *re
     for (; i < n; i++) adam_element(c, p, g, m, v, i);
 }
 
+typedef struct adam_job {
+    adam_coef c;
+    float *p, *m, *v;
+    const float *g;
+} adam_job;
+
+static void adam_chunk(void *arg, size_t b, size_t e) {
+    const adam_job *j = arg;
+    adam_range(j->c, e - b, j->p + b, j->g + b, j->m + b, j->v + b);
+}
+
+/* Elements per parallel chunk: a multiple of VT_OPTIM_BLOCK, 448 KiB of traffic. */
+#define ADAM_GRAIN 16384
+
 int vt_adam_update(vt_optim *opt, float lr, vt_error *err) {
     size_t n = vt_store_numel(opt->store);
     if (n == 0) return 0;
@@ -58,6 +72,8 @@ int vt_adam_update(vt_optim *opt, float lr, vt_error *err) {
         .step_size = (float)(lr / bc1),
         .inv_sqrt_bc2 = (float)(1.0 / sqrt(bc2)),
     };
-    adam_range(c, n, vt_store_values(opt->store), vt_store_grads(opt->store), m, v);
+    adam_job j = {c, vt_store_values(opt->store), m, v, vt_store_grads(opt->store)};
+    if (opt->ctx) vt_parallel_for(opt->ctx, n, ADAM_GRAIN, adam_chunk, &j);
+    else adam_chunk(&j, 0, n);
     return 0;
 }

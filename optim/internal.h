@@ -23,6 +23,7 @@ struct vt_optim {
     vt_store *store;
     vt_optim_config cfg;
     long t;              /* updates taken */
+    vt_ctx *ctx;         /* whose threads run the update; NULL: the caller's thread */
 };
 
 /* The updates proper. Slot pointers are looked up on every step because adding

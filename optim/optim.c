@@ -86,6 +86,10 @@ int vt_optim_step(vt_optim *opt, float lr, vt_error *err) {
     return rc;
 }
 
+void vt_optim_set_ctx(vt_optim *opt, vt_ctx *ctx) {
+    if (opt) opt->ctx = ctx;
+}
+
 const vt_optim_config *vt_optim_get_config(const vt_optim *opt) {
     return opt ? &opt->cfg : NULL;
 }

@@ -30,3 +30,7 @@ if grep -q "Not Run\|Skipped" "$build/ctest.log"; then
   echo "test.sh: some tests were skipped or not run (see above)" >&2
   exit 1
 fi
+# libFuzzer on the IDX, gzip and checkpoint readers, 20 s each (clang; ~1-2 min with the build).
+if [[ "$build" == build ]]; then
+  bash tests/fuzz/run.sh 20 build-fuzz
+fi

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <zlib.h>
 
 void vt_test_fill_normal(float *x, size_t n, float s, uint64_t seed) {
     vt_philox_normal(seed, 0, 7, 0, n, x);
@@ -26,6 +27,33 @@ int vt_test_rmtree(const char *dir) {
     char cmd[256];
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
     return system(cmd);
+}
+
+/* IDX (type 0x08) gzip file of n bytes after the header: pixels or labels 0..9. */
+static int write_idx_gz(const char *dir, const char *name, int ndim, const uint32_t *dims, size_t n) {
+    char p[512];
+    snprintf(p, sizeof p, "%s/%s", dir, name);
+    gzFile g = gzopen(p, "wb1");
+    if (!g) return -1;
+    unsigned char head[16] = {0, 0, 8, (unsigned char)ndim};
+    for (int i = 0; i < ndim; i++)
+        for (int k = 0; k < 4; k++) head[4 + 4 * i + k] = (unsigned char)(dims[i] >> (24 - 8 * k));
+    gzwrite(g, head, 4 + 4 * (unsigned)ndim);
+    uint64_t s = 99;
+    for (size_t i = 0; i < n; i++) {
+        s = s * 6364136223846793005u + 1442695040888963407u;
+        unsigned char c = ndim == 1 ? (unsigned char)((s >> 33) % 10) : (unsigned char)(s >> 56);
+        gzwrite(g, &c, 1);
+    }
+    return gzclose(g) == Z_OK ? 0 : -1;
+}
+
+int vt_test_fake_fashion(const char *dir, int n_train, int n_test) {
+    uint32_t nt = (uint32_t)n_train, ns = (uint32_t)n_test;
+    return write_idx_gz(dir, "train-images-idx3-ubyte.gz", 3, (uint32_t[]){nt, 28, 28}, nt * 784u) |
+           write_idx_gz(dir, "train-labels-idx1-ubyte.gz", 1, (uint32_t[]){nt}, nt) |
+           write_idx_gz(dir, "t10k-images-idx3-ubyte.gz", 3, (uint32_t[]){ns, 28, 28}, ns * 784u) |
+           write_idx_gz(dir, "t10k-labels-idx1-ubyte.gz", 1, (uint32_t[]){ns}, ns);
 }
 
 const char *vt_test_data_dir(void) {

@@ -18,4 +18,8 @@ const char *vt_test_data_dir(void);
 /* 1 when the four Fashion-MNIST files are in vt_test_data_dir(). */
 int vt_test_have_data(void);
 
+/* The four Fashion-MNIST files of a small random data set in dir (28 x 28 pixels,
+ * labels 0..9): commands run on it in milliseconds. 0 on success. */
+int vt_test_fake_fashion(const char *dir, int n_train, int n_test);
+
 #endif

@@ -21,12 +21,13 @@ int __wrap_posix_memalign(void **p, size_t a, size_t n) {
 }
 void *__wrap_aligned_alloc(size_t a, size_t n) { heap_calls++; return __real_aligned_alloc(a, n); }
 
-/* A small VAE-shaped step: encoder, reparameterized sample, decoder, ELBO. */
-static void step(vt_ctx *ctx, vt_store *s, const float *xb) {
+/* A small VAE-shaped step: encoder (the fused linear + relu), reparameterized sample,
+ * decoder, ELBO, and Adam on the context's threads. */
+static void step(vt_ctx *ctx, vt_store *s, vt_optim *opt, const float *xb) {
     enum { B = 16, D = 64, H = 32, Z = 4 };
     vt_ctx_reset(ctx);
     vt_tensor *x = vt_from_data(ctx, 2, (int[]){B, D}, xb);
-    vt_tensor *h = vt_relu(ctx, vt_linear(ctx, x, vt_store_find(s, "e.w"), vt_store_find(s, "e.b")));
+    vt_tensor *h = vt_linear_relu(ctx, x, vt_store_find(s, "e.w"), vt_store_find(s, "e.b"));
     vt_tensor *o = vt_linear(ctx, h, vt_store_find(s, "o.w"), vt_store_find(s, "o.b"));
     vt_tensor *mu = vt_slice_cols(ctx, o, 0, Z), *ls = vt_slice_cols(ctx, o, Z, Z);
     vt_tensor *z = vt_reparam_diag(ctx, mu, ls, vt_randn(ctx, B, Z));
@@ -36,6 +37,8 @@ static void step(vt_ctx *ctx, vt_store *s, const float *xb) {
     vt_tensor *loss = vt_mean(ctx, nelbo);
     vt_store_zero_grad(s);
     cr_assert_eq(vt_backward(ctx, loss, NULL), 0, "%s", vt_ctx_error(ctx));
+    vt_error oe;
+    cr_assert_eq(vt_optim_step(opt, 1e-3f, &oe), 0, "%s", oe.msg);
 }
 
 static void run(int threads) {
@@ -51,11 +54,16 @@ static void run(int threads) {
     vt_test_fill_uniform(xb, B * D, 0, 1, 3);
     vt_ctx_opts o = {.arena_bytes = 1024, .threads = threads};  /* small: must grow first */
     vt_ctx *ctx = vt_ctx_new(&o);
-    for (int i = 0; i < 3; i++) step(ctx, s, xb);   /* the arena grows to fit */
+    vt_optim_config oc = vt_optim_defaults(VT_ADAM);
+    vt_optim *opt = vt_optim_new(s, &oc, NULL);
+    cr_assert_not_null(opt);
+    vt_optim_set_ctx(opt, ctx);
+    for (int i = 0; i < 3; i++) step(ctx, s, opt, xb);   /* the arena and moments grow to fit */
     long before = heap_calls;
-    for (int i = 0; i < 20; i++) step(ctx, s, xb);
+    for (int i = 0; i < 20; i++) step(ctx, s, opt, xb);
     cr_assert_eq(heap_calls - before, 0, "%ld heap calls in 20 steady-state steps",
                  heap_calls - before);
+    vt_optim_free(opt);
     vt_ctx_free(ctx);
     vt_store_free(s);
 }

@@ -304,3 +304,24 @@ Test(arena, grows_once_then_stays) {
     cr_assert(cap >= 20 * 64 * 64 * sizeof(float));
     vt_ctx_free(ctx);
 }
+
+/* The pool under many short jobs (as a step hands it): every index runs exactly once
+ * per job, whichever thread claims it, for 2 to 4 threads. */
+typedef struct { int *count; } pool_stress;
+static void pool_stress_range(void *arg, size_t b, size_t e) {
+    pool_stress *s = arg;
+    for (size_t i = b; i < e; i++) __atomic_fetch_add(&s->count[i], 1, __ATOMIC_RELAXED);
+}
+
+Test(threads, pool_runs_every_chunk_once_in_many_short_jobs) {
+    static int count[200];
+    for (int t = 2; t <= 4; t++) {
+        vt_ctx *ctx = new_ctx(t);
+        memset(count, 0, sizeof count);
+        pool_stress s = {count};
+        const int jobs = 20000;
+        for (int j = 0; j < jobs; j++) vt_parallel_for(ctx, 200, 1 + (size_t)(j % 7), pool_stress_range, &s);
+        for (int i = 0; i < 200; i++) cr_assert_eq(count[i], jobs, "threads %d, index %d: %d", t, i, count[i]);
+        vt_ctx_free(ctx);
+    }
+}

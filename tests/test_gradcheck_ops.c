@@ -141,6 +141,27 @@ Test(gradcheck_ops, matmul_family) {
     }
 }
 
+/* vt_linear_relu, away from the kink: x in [0.5, 1], w in [-0.5, 0.5] and K <= 3 keep
+ * |x w| <= 1.5, and biases of +2.5 / -2.5 put every pre-activation at least 1 from 0
+ * (the checks' h is <= 0.01 here). Columns with negative bias check the zero branch. */
+FN(f_linear_relu, vt_linear_relu(c, in[0], in[1], in[2]))
+FN(f_linear_relu_nobias, vt_linear_relu(c, in[0], in[1], NULL))
+
+Test(gradcheck_ops, linear_relu) {
+    for (int K = 1; K <= 3; K++) {
+        int M = rand_dim(), N = rand_dim();
+        vt_tensor *b = leaf(1, N, 0, 1);
+        for (int j = 0; j < N; j++) b->data[j] = j % 2 ? -2.5f : 2.5f;
+        char what[96];
+        snprintf(what, sizeof what, "linear_relu %dx%d @ %dx%d + 1x%d", M, K, K, N, N);
+        check(what, f_linear_relu, 3, (vt_tensor *[]){leaf(M, K, 0.5f, 1), leaf(K, N, -0.5f, 0.5f), b},
+              NULL);
+        snprintf(what, sizeof what, "linear_relu %dx%d @ %dx%d, no bias", M, K, K, N);
+        check(what, f_linear_relu_nobias, 2,
+              (vt_tensor *[]){leaf(M, K, 0.5f, 1), leaf(K, N, 0.05f, 0.5f)}, NULL);
+    }
+}
+
 /* ------------------------------------------------------------------ element-wise */
 
 FN(f_exp, vt_exp(c, in[0]))

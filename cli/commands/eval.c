@@ -2,6 +2,7 @@
  * importance-sampled −log p(x). The test set is fixed as in training: binarization
  * and test seed come from run.txt beside the checkpoint unless given. */
 #include <cblas.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -18,6 +19,7 @@
 typedef struct eval_options {
     const char *checkpoint, *data_dir;
     int iw_k, iw_n, iw_chunk, test_seed, test_limit, binarize, threads, blas_threads;
+    int allow_nonfinite;
 } eval_options;
 
 static void eval_table(eval_options *o, cli_opt *t) {
@@ -44,6 +46,9 @@ static void eval_table(eval_options *o, cli_opt *t) {
          .max = 256, .help = "vtape's element-wise threads"},
         {.name = "blas-threads", .kind = CLI_OPT_INT, .dest = &o->blas_threads, .metavar = "N",
          .min = 1, .max = 256, .help = "OpenBLAS threads"},
+        {.name = "allow-nonfinite", .kind = CLI_OPT_FLAG, .dest = &o->allow_nonfinite,
+         .help = "open a checkpoint holding NaN or infinite values, to inspect it (exit "
+                 "status 1 all the same)"},
         CLI_OPT_END,
     };
     for (size_t i = 0; i < sizeof table / sizeof table[0]; i++) t[i] = table[i];
@@ -68,7 +73,8 @@ int cli_cmd_eval(int argc, char **argv) {
 
     cli_checkpoint_run cr;
     cli_checkpoint_run_opts ro = {.data_dir = o.data_dir, .binarize = o.binarize,
-                                 .test_seed = o.test_seed, .test_limit = (size_t)o.test_limit};
+                                 .test_seed = o.test_seed, .test_limit = (size_t)o.test_limit,
+                                 .ckpt_flags = o.allow_nonfinite ? VT_CHECKPOINT_ALLOW_NONFINITE : 0};
     if (cli_checkpoint_run_open(&cr, o.checkpoint, &ro, CMD, &err) != 0)
         return cli_fail(CMD, CLI_EXIT_FAIL, "%s", err.msg);
     vt_vae *v = &cr.model;
@@ -89,6 +95,12 @@ int cli_cmd_eval(int argc, char **argv) {
     }
     printf("test NELBO %.3f (rec %.3f, kl %.3f) on %d test images  [%.1fs]\n", r.nelbo, r.rec,
            r.kl, fixed->n, cli_now() - t0);
+    if (!isfinite(r.nelbo) || !isfinite(r.rec) || !isfinite(r.kl)) {
+        cli_fail(CMD, CLI_EXIT_FAIL, "%s: the model's test NELBO is not finite (a diverged or "
+                 "damaged model)", o.checkpoint);
+        free(per_image);
+        goto out;
+    }
     int n = o.iw_n < fixed->n ? o.iw_n : fixed->n;
     if (o.iw_k > 0 && n > 0) {
         double subset = 0;

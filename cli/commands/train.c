@@ -1,5 +1,8 @@
 /* `vtape train`: options → data → model (fresh or resumed) → epochs (checkpoint and
- * metrics row after each) → final evaluation, final.json, images and loss curve. */
+ * metrics row after each, and a checkpoint every --checkpoint-every steps or on
+ * SIGINT/SIGTERM) → final evaluation, final.json, images and loss curve.
+ * The checkpoint carries the whole run state (cli/driver/run_state.h); metrics.csv is
+ * rewritten from it after each save, so the two always agree after a resume. */
 #include <cblas.h>
 #include <errno.h>
 #include <stdio.h>
@@ -14,6 +17,8 @@
 #include "cli/draw/loss_plot.h"
 #include "cli/report/metrics.h"
 #include "cli/driver/model_file.h"
+#include "cli/driver/run_dir.h"
+#include "cli/driver/run_state.h"
 #include "cli/draw/sample_images.h"
 #include "cli/driver/train_epoch.h"
 #include "cli/options/train_options.h"
@@ -34,6 +39,10 @@ typedef struct train_run {
     vt_vae v;
     cli_trainer tr;
     vt_train_state state;
+    cli_run_state rs;                   /* id, epoch progress and metrics history */
+    char config[1024];
+    volatile sig_atomic_t stop;         /* the signal that asked to stop, or 0 */
+    int saved;                          /* this process has written a checkpoint */
     double start;
 } train_run;
 
@@ -53,7 +62,7 @@ static int parse_options(train_run *r, int argc, char **argv) {
         cli_join(r->metrics, PATH_LEN, o->out, "metrics.csv") != 0 ||
         cli_join(r->runfile, PATH_LEN, o->out, "run.txt") != 0)
         return cli_fail(CMD, CLI_EXIT_USAGE, "--out: directory name too long");
-    r->resuming = o->resume && access(r->ckpt, F_OK) == 0;
+    r->resuming = o->resume && access(r->ckpt, F_OK) == 0;   /* else: nothing to continue */
     if (o->resume && !r->resuming)
         cli_warn(CMD, "--resume: no %s yet; starting a new run", r->ckpt);
     if (r->resuming && access(r->runfile, F_OK) == 0) {
@@ -65,6 +74,10 @@ static int parse_options(train_run *r, int argc, char **argv) {
     }
     cli_train_options_resolve(&r->cli.o);
     r->o = o;
+    /* --resume without a checkpoint starts the run again: files of a run killed before
+     * its first checkpoint are replaced, as with --force. */
+    if (!r->resuming && cli_run_dir_claim(o->out, o->force || o->resume, &err) != 0)
+        return cli_fail(CMD, CLI_EXIT_USAGE, "%s", err.msg);
     if (cli_train_options_check(o, &err) != 0 ||
         cli_train_model_config(o, 0, &r->cfg, &err) != 0 ||
         cli_train_optim_config(o, &r->ocfg, &err) != 0)
@@ -96,6 +109,29 @@ static int load_data(train_run *r) {
     return -1;
 }
 
+/* The checkpoint's parameters, optimizer state and run state, which must belong to the
+ * run of run.txt. Returns -1 to go on, else the exit status (after the message). */
+static int resume_state(train_run *r) {
+    vt_error err = {0};
+    if (vt_checkpoint_load(r->ckpt, r->v.store, r->tr.opt, &r->state, &err) != 0)
+        return cli_fail(CMD, CLI_EXIT_FAIL, "--resume: %s", err.msg);
+    char *notes = vt_checkpoint_read_notes(r->ckpt, &err);
+    if (!notes || cli_run_state_parse(&r->rs, notes, r->ckpt, &err) != 0) {
+        free(notes);
+        return cli_fail(CMD, CLI_EXIT_FAIL, "--resume: %s", err.msg);
+    }
+    free(notes);
+    if (cli_run_dir_same_run(r->runfile, r->ckpt, r->rs.run_id, &err) != 0)
+        return cli_fail(CMD, CLI_EXIT_FAIL, "--resume: %s", err.msg);
+    if (!r->rs.run_id[0]) cli_run_id_new(r->rs.run_id, sizeof r->rs.run_id);
+    if (r->rs.blas_threads && r->rs.blas_threads != r->o->blas_threads)
+        cli_warn(CMD, "--blas-threads %d, the run so far used %d: matrix products may round "
+                      "differently, so the result will not be bit-identical to an "
+                      "uninterrupted run", r->o->blas_threads, r->rs.blas_threads);
+    r->tr.resume = r->rs.progress;
+    return -1;
+}
+
 /* A fresh model, or the checkpoint's when resuming (its configuration must be the one
  * the options describe). Also the optimizer, context and schedules. */
 static int build_model(train_run *r) {
@@ -104,7 +140,7 @@ static int build_model(train_run *r) {
     const cli_train_options *o = r->o;
     if (r->resuming) {
         vt_vae_config saved;
-        if (cli_model_file_config(r->ckpt, &saved, &err) != 0)
+        if (cli_model_file_config(r->ckpt, &saved, 0, &err) != 0)
             return cli_fail(CMD, CLI_EXIT_FAIL, "%s", err.msg);
         vt_vae_config_format(&saved, have, sizeof have);
         vt_vae_config_format(&r->cfg, want, sizeof want);
@@ -118,10 +154,11 @@ static int build_model(train_run *r) {
     r->tr.opt = vt_optim_new(r->v.store, &r->ocfg, &err);
     if (!r->tr.opt) return cli_fail(CMD, CLI_EXIT_USAGE, "--optimizer: %s", err.msg);
     r->state = (vt_train_state){.seed = (uint64_t)o->seed};
-    if (r->resuming &&
-        vt_checkpoint_load(r->ckpt, r->v.store, r->tr.opt, &r->state, &err) != 0)
-        return cli_fail(CMD, CLI_EXIT_FAIL, "--resume: %s", err.msg);
+    if (r->resuming && resume_state(r) >= 0) return CLI_EXIT_FAIL;
+    if (!r->resuming) cli_run_id_new(r->rs.run_id, sizeof r->rs.run_id);
+    r->rs.blas_threads = o->blas_threads;
     r->tr.ctx = vt_ctx_new(&(vt_ctx_opts){.seed = r->state.seed, .threads = o->threads});
+    vt_optim_set_ctx(r->tr.opt, r->tr.ctx);   /* Adam on the same threads as the step */
     if (!r->tr.ctx) return cli_fail(CMD, CLI_EXIT_FAIL, "out of memory");
     vt_ctx_set_step(r->tr.ctx, r->state.noise_step);   /* resumed noise continues */
     r->tr.step = (long)r->state.step;
@@ -135,25 +172,36 @@ static int build_model(train_run *r) {
     return -1;
 }
 
-/* metrics.csv and run.txt: new files for a new run; a resumed run keeps the rows of the
- * epochs its checkpoint holds. */
+/* run.txt (with the run id) and metrics.csv (the checkpoint's history). */
 static int start_files(train_run *r) {
     vt_error err = {0};
     if (cli_mkdirs(r->o->out) != 0)
         return cli_fail(CMD, CLI_EXIT_FAIL, "--out %s: cannot create the directory: %s",
                            r->o->out, strerror(errno));
-    cli_metrics_row *rows = NULL;
-    int n = 0;
-    if (r->resuming && cli_metrics_read(r->metrics, &rows, &n, &err) != 0)
-        cli_warn(CMD, "%s; starting it again", err.msg);
-    int keep = 0;
-    while (keep < n && rows[keep].epoch <= (long)r->state.epoch) keep++;
-    int rc = cli_metrics_write(r->metrics, rows, keep, &err);
-    free(rows);
-    if (rc != 0) return cli_fail(CMD, CLI_EXIT_FAIL, "%s", err.msg);
-    if (cli_run_file_write(r->runfile, r->cli.table, &err) != 0)
+    if (cli_run_file_write(r->runfile, r->cli.table, r->rs.run_id, &err) != 0 ||
+        cli_metrics_write(r->metrics, r->rs.rows, r->rs.n_rows, &err) != 0)
         return cli_fail(CMD, CLI_EXIT_FAIL, "%s", err.msg);
     return -1;
+}
+
+/* The checkpoint with the run state as its notes. epoch: epochs completed; p: how far
+ * the next one has got. */
+static int save_run(train_run *r, long epoch, const cli_epoch_progress *p, vt_error *err) {
+    r->state = (vt_train_state){.step = (uint64_t)r->tr.step, .epoch = (uint64_t)epoch,
+                                .seed = vt_ctx_seed(r->tr.ctx),
+                                .noise_step = vt_ctx_step(r->tr.ctx)};
+    r->rs.progress = p ? *p : (cli_epoch_progress){0};
+    char *notes = cli_run_state_format(&r->rs);
+    if (!notes) return vt_error_set(err, VT_ENOMEM, "out of memory");
+    int rc = vt_checkpoint_save_notes(r->ckpt, r->config, notes, r->v.store, r->tr.opt,
+                                      &r->state, err);
+    free(notes);
+    if (rc == 0) r->saved = 1;
+    return rc == 0 ? 0 : -1;
+}
+
+static int save_mid_epoch(cli_trainer *t, long epoch, const cli_epoch_progress *p, vt_error *err) {
+    return save_run(t->user, epoch, p, err);
 }
 
 static void print_header(const train_run *r) {
@@ -168,36 +216,59 @@ static void print_header(const train_run *r) {
     fflush(stdout);
 }
 
+static int stopped(train_run *r) {
+    printf("stopped by signal %d: %s holds epoch %llu step %llu; continue with --resume\n",
+           (int)r->stop, r->ckpt, (unsigned long long)r->state.epoch,
+           (unsigned long long)r->state.step);
+    fflush(stdout);
+    return 128 + (int)r->stop;
+}
+
+/* After an epoch: test NELBO, the metrics row, the checkpoint, metrics.csv. */
+static int end_epoch(train_run *r, long e, const cli_epoch_stats *s, vt_error *err) {
+    const cli_train_options *o = r->o;
+    cli_nelbo_result test;
+    if (cli_eval_nelbo(&r->v, r->fixed.x, r->fixed.c, r->fixed.n, (uint64_t)o->test_seed,
+                       o->threads, NULL, &test, err) != 0)
+        return -1;
+    cli_metrics_row row = {e + 1, r->tr.step, s->nelbo, s->rec, s->kl, test.nelbo, test.rec,
+                           test.kl, s->beta, s->lr,
+                           s->seconds > 0 ? (double)s->images / s->seconds : 0.0, s->seconds};
+    if (cli_run_state_add_row(&r->rs, &row) != 0)
+        return vt_error_set(err, VT_ENOMEM, "out of memory");
+    if (save_run(r, e + 1, NULL, err) != 0 ||
+        cli_metrics_write(r->metrics, r->rs.rows, r->rs.n_rows, err) != 0)
+        return -1;
+    printf("epoch %3ld/%d  train NELBO %8.2f (rec %7.2f kl %6.2f)  test NELBO %8.2f  "
+           "beta %.3f  lr %.3g  %6.0f img/s  %6.1fs\n", e + 1, o->epochs, s->nelbo, s->rec,
+           s->kl, test.nelbo, s->beta, s->lr, row.images_per_s, s->seconds);
+    fflush(stdout);
+    return 0;
+}
+
 static int run_epochs(train_run *r, double *train_seconds, long *train_images) {
     vt_error err = {0};
-    char config[1024];
     const cli_train_options *o = r->o;
-    vt_vae_config_format(&r->cfg, config, sizeof config);
+    vt_vae_config_format(&r->cfg, r->config, sizeof r->config);
+    r->tr.checkpoint_every = o->checkpoint_every;
+    r->tr.stop = &r->stop;
+    r->tr.save = save_mid_epoch;
+    r->tr.user = r;
     for (long e = (long)r->state.epoch; e < o->epochs; e++) {
         cli_epoch_stats s;
-        if (cli_train_epoch(&r->tr, e, o->epochs, &s, &err) != 0)
-            return e > 0 ? cli_fail(CMD, CLI_EXIT_FAIL, "%s; %s holds epoch %ld", err.msg, r->ckpt, e)
-                         : cli_fail(CMD, CLI_EXIT_FAIL, "%s; no checkpoint was written", err.msg);
+        int rc = cli_train_epoch(&r->tr, e, o->epochs, &s, &err);
+        if (rc == CLI_EPOCH_STOPPED) return stopped(r);
+        if (rc != 0 && !r->resuming && !r->saved)
+            return cli_fail(CMD, CLI_EXIT_FAIL, "%s; no checkpoint was written", err.msg);
+        if (rc != 0)
+            return cli_fail(CMD, CLI_EXIT_FAIL, "%s; %s holds the last good state (epoch %llu "
+                            "step %llu)", err.msg, r->ckpt, (unsigned long long)r->state.epoch,
+                            (unsigned long long)r->state.step);
         *train_seconds += s.seconds;
         *train_images += s.images;
-        cli_nelbo_result test;
-        if (cli_eval_nelbo(&r->v, r->fixed.x, r->fixed.c, r->fixed.n, (uint64_t)o->test_seed,
-                          o->threads, NULL, &test, &err) != 0)
+        if (end_epoch(r, e, &s, &err) != 0)
             return cli_fail(CMD, CLI_EXIT_FAIL, "epoch %ld: %s", e + 1, err.msg);
-        r->state = (vt_train_state){.step = (uint64_t)r->tr.step, .epoch = (uint64_t)e + 1,
-                                    .seed = vt_ctx_seed(r->tr.ctx),
-                                    .noise_step = vt_ctx_step(r->tr.ctx)};
-        if (vt_checkpoint_save(r->ckpt, config, r->v.store, r->tr.opt, &r->state, &err) != 0)
-            return cli_fail(CMD, CLI_EXIT_FAIL, "%s", err.msg);
-        cli_metrics_row row = {e + 1, r->tr.step, s.nelbo, s.rec, s.kl, test.nelbo, test.rec,
-                              test.kl, s.beta, s.lr,
-                              s.seconds > 0 ? (double)s.images / s.seconds : 0.0, s.seconds};
-        if (cli_metrics_append(r->metrics, &row, &err) != 0)
-            return cli_fail(CMD, CLI_EXIT_FAIL, "%s", err.msg);
-        printf("epoch %3ld/%d  train NELBO %8.2f (rec %7.2f kl %6.2f)  test NELBO %8.2f  "
-               "beta %.3f  lr %.3g  %6.0f img/s  %6.1fs\n", e + 1, o->epochs, s.nelbo, s.rec,
-               s.kl, test.nelbo, s.beta, s.lr, row.images_per_s, s.seconds);
-        fflush(stdout);
+        if (r->stop) return stopped(r);
     }
     return -1;
 }
@@ -257,6 +328,7 @@ static void cleanup(train_run *r) {
     vt_dataset_free(&r->train);
     vt_dataset_free(&r->test);
     free(r->run_buf);
+    cli_run_state_free(&r->rs);
 }
 
 int cli_cmd_train(int argc, char **argv) {
@@ -274,7 +346,9 @@ int cli_cmd_train(int argc, char **argv) {
     if (rc < 0) rc = start_files(r);
     if (rc < 0) {
         print_header(r);
+        cli_stop_signals_install(&r->stop);
         rc = run_epochs(r, &train_seconds, &train_images);
+        cli_stop_signals_restore();
     }
     if (rc < 0) rc = finish(r, train_seconds, train_images);
     cleanup(r);

@@ -1,4 +1,4 @@
-/* PNG writing through libpng, atomically: PATH.tmp, fsync, rename. */
+/* PNG writing through libpng, atomically (vtape/io.h). */
 #ifndef _POSIX_C_SOURCE
 #define _POSIX_C_SOURCE 200809L /* fsync, fileno; CMake defines it too */
 #endif
@@ -8,6 +8,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "vtape/io.h"
 #include <unistd.h>
 
 #include "cli/draw/image.h"
@@ -69,36 +71,15 @@ static int write_png(const char *path, int w, int h, int color_type, int channel
     if (w <= 0 || h <= 0 || w > CLI_PNG_MAX_SIDE || h > CLI_PNG_MAX_SIDE)
         return fail(err, "%s: image of %d x %d pixels, expected 1 to %d on each side",
                     path, w, h, CLI_PNG_MAX_SIDE);
-    size_t plen = strlen(path);
-    char *tmp = malloc(plen + sizeof ".tmp");
-    if (!tmp) return fail(err, "%s: out of memory", path);
-    memcpy(tmp, path, plen);
-    memcpy(tmp + plen, ".tmp", sizeof ".tmp");
-
-    int rc = -1;
+    vt_atomic_file af;
+    if (vt_atomic_begin(&af, path, err) != 0) return -1;
     char msg[MSG_LEN] = "";
-    FILE *f = fopen(tmp, "wb");
-    if (!f) {
-        fail(err, "%s: cannot create: %s", tmp, strerror(errno));
-        goto out;
+    if (encode(af.f, w, h, color_type, channels, px, msg) != 0) {
+        fail(err, "%s: PNG encoding failed: %s", path, msg);
+        vt_atomic_abort(&af);
+        return -1;
     }
-    if (encode(f, w, h, color_type, channels, px, msg) != 0) {
-        fail(err, "%s: PNG encoding failed: %s", tmp, msg);
-        fclose(f);
-    } else if (fflush(f) != 0 || fsync(fileno(f)) != 0) {
-        fail(err, "%s: cannot write: %s", tmp, strerror(errno));
-        fclose(f);
-    } else if (fclose(f) != 0) {
-        fail(err, "%s: cannot close: %s", tmp, strerror(errno));
-    } else if (rename(tmp, path) != 0) {
-        fail(err, "%s: cannot rename %s over it: %s", path, tmp, strerror(errno));
-    } else {
-        rc = 0;
-    }
-    if (rc != 0) remove(tmp);
-out:
-    free(tmp);
-    return rc;
+    return vt_atomic_commit(&af, err) == 0 ? 0 : -1;
 }
 
 int cli_png_write_gray(const char *path, int w, int h, const uint8_t *pixels, vt_error *err) {

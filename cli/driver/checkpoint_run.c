@@ -6,12 +6,34 @@
 
 #include "cli/cli.h"
 #include "cli/driver/model_file.h"
+#include "cli/driver/run_dir.h"
+#include "cli/driver/run_state.h"
+#include <unistd.h>
 #include "cli/options/train_options.h"
+
+/* run.txt beside the checkpoint must be of the checkpoint's run. */
+static int check_same_run(const char *path, vt_error *err) {
+    char dir[4200], run[4300];
+    cli_model_file_dir(path, dir, sizeof dir);
+    if (cli_join(run, sizeof run, dir, "run.txt") != 0 || access(run, F_OK) != 0) return 0;
+    char *notes = vt_checkpoint_read_notes(path, err);
+    if (!notes) return -1;
+    cli_run_state rs;
+    int rc = cli_run_state_parse(&rs, notes, path, err);
+    free(notes);
+    if (rc != 0) return -1;
+    cli_run_state_free(&rs);
+    return cli_run_dir_same_run(run, path, rs.run_id, err);
+}
 
 int cli_checkpoint_run_open(cli_checkpoint_run *r, const char *path,
                            const cli_checkpoint_run_opts *o, const char *cmd, vt_error *err) {
     memset(r, 0, sizeof *r);
-    if (cli_model_file_open(path, &r->model, &r->state, err) != 0) return -1;
+    if (cli_model_file_open(path, &r->model, &r->state, o->ckpt_flags, err) != 0) return -1;
+    if (check_same_run(path, err) != 0) {
+        cli_checkpoint_run_close(r);
+        return -1;
+    }
     cli_train_cli *run = malloc(sizeof *run);   /* large: not on the stack */
     char *run_buf = NULL;
     int rc = -1;

@@ -22,10 +22,12 @@ typedef struct cli_checkpoint_run_opts {
     int binarize;         /* a vt_binarize, or < 0: the run's */
     int test_seed;        /* < 0: the run's */
     size_t test_limit;    /* first N test images; 0: all */
+    unsigned ckpt_flags;  /* VT_CHECKPOINT_*: e.g. open a diverged model to inspect it */
 } cli_checkpoint_run_opts;
 
 /* 0, or −1 with a message naming the file; `cmd` prefixes warnings (a missing or
- * damaged run.txt falls back to the defaults). On failure nothing needs closing. */
+ * damaged run.txt falls back to the defaults; a run.txt of another run is an error).
+ * On failure nothing needs closing. */
 int cli_checkpoint_run_open(cli_checkpoint_run *r, const char *path,
                            const cli_checkpoint_run_opts *o, const char *cmd, vt_error *err);
 void cli_checkpoint_run_close(cli_checkpoint_run *r);

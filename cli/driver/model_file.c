@@ -6,27 +6,38 @@
 #include "cli/cli.h"
 #include <string.h>
 
-int cli_model_file_config(const char *path, vt_vae_config *cfg, vt_error *err) {
+int cli_model_file_config(const char *path, vt_vae_config *cfg, unsigned flags, vt_error *err) {
     char text[1024];
     vt_error msg = {0};
-    if (vt_checkpoint_read_config(path, text, sizeof text, err) != 0) return -1;
+    vt_checkpoint_info info;
+    if (vt_checkpoint_inspect(path, flags, &info, err) != 0 ||
+        vt_checkpoint_read_config(path, text, sizeof text, err) != 0)
+        return -1;
     if (vt_vae_config_parse(cfg, text, &msg) != 0) {
         vt_error_set(err, VT_EARG, "checkpoint %s: %s", path, msg.msg);
+        return -1;
+    }
+    size_t want = vt_vae_config_numel(cfg);
+    if (want != info.numel) {
+        vt_error_set(err, VT_EMISMATCH, "checkpoint %s: the configuration describes a model of "
+                     "%zu parameter values, the file holds %zu: refused before building it",
+                     path, want, info.numel);
         return -1;
     }
     return 0;
 }
 
-int cli_model_file_open(const char *path, vt_vae *v, vt_train_state *state, vt_error *err) {
+int cli_model_file_open(const char *path, vt_vae *v, vt_train_state *state, unsigned flags,
+                        vt_error *err) {
     vt_vae_config cfg;
     vt_error msg = {0};
     memset(v, 0, sizeof *v);
-    if (cli_model_file_config(path, &cfg, err) != 0) return -1;
+    if (cli_model_file_config(path, &cfg, flags, err) != 0) return -1;
     if (vt_vae_init(v, &cfg, &msg) != 0) {
         vt_error_set(err, VT_EARG, "checkpoint %s: %s", path, msg.msg);
         return -1;
     }
-    if (vt_checkpoint_load(path, v->store, NULL, state, err) != 0) {
+    if (vt_checkpoint_load_flags(path, v->store, NULL, state, flags, err) != 0) {
         vt_vae_free(v);
         return -1;
     }

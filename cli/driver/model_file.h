@@ -8,10 +8,13 @@
 #include "vtape/checkpoint.h"
 #include "vtape/vae.h"
 
-/* The configuration stored in a checkpoint. Messages name the file. */
-int cli_model_file_config(const char *path, vt_vae_config *cfg, vt_error *err);
+/* The configuration stored in a checkpoint, refused unless the model it describes has
+ * exactly as many parameters as the file's table holds (so a doctored configuration
+ * cannot make vtape build a huge model). flags: VT_CHECKPOINT_*. Messages name the file. */
+int cli_model_file_config(const char *path, vt_vae_config *cfg, unsigned flags, vt_error *err);
 /* Build the model of `path` and load its parameters; state may be NULL. */
-int cli_model_file_open(const char *path, vt_vae *v, vt_train_state *state, vt_error *err);
+int cli_model_file_open(const char *path, vt_vae *v, vt_train_state *state, unsigned flags,
+                        vt_error *err);
 /* The directory part of a file path ("." when none), for files saved beside it. */
 void cli_model_file_dir(const char *path, char *dir, size_t len);
 /* The options the checkpoint was trained with, from run.txt beside it: 1 when read

@@ -1,16 +1,32 @@
 /* One training epoch: batches → loss → backward → clip → optimizer step, with the
- * progress bar and the checks that stop a run cleanly (library errors, non-finite
- * loss or gradient norm). */
+ * progress bar and the checks that stop a run cleanly: library errors, a non-finite
+ * loss or gradient norm, and parameters or optimizer moments that the update made
+ * non-finite (the in-memory state is then abandoned: nothing non-finite is saved).
+ * Every `checkpoint_every` steps, and when *stop is set (a signal), it calls `save`
+ * with the position inside the epoch, so a resumed run can continue from there. */
 #ifndef CLI_TRAIN_EPOCH_H
 #define CLI_TRAIN_EPOCH_H
 
+#include <signal.h>
 #include <stddef.h>
 #include <stdint.h>
 #include "vtape/data.h"
 #include "vtape/optim.h"
 #include "vtape/vae.h"
 
-typedef struct cli_trainer {
+/* How far an epoch has got: batches done and the sums of its per-image terms. */
+typedef struct cli_epoch_progress {
+    long batch;
+    double sum_elbo, sum_rec, sum_kl;
+    long images;
+    double seconds;
+} cli_epoch_progress;
+
+typedef struct cli_trainer cli_trainer;
+typedef int (*cli_save_fn)(cli_trainer *t, long epoch, const cli_epoch_progress *p,
+                           vt_error *err);
+
+struct cli_trainer {
     vt_ctx *ctx;
     vt_vae *v;
     vt_optim *opt;
@@ -23,7 +39,12 @@ typedef struct cli_trainer {
     uint8_t *labels;
     long step;            /* optimizer steps taken so far */
     int progress;         /* 1 bar, 0 none, -1 bar when stderr is a terminal */
-} cli_trainer;
+    long checkpoint_every;            /* steps between mid-epoch saves, 0 none */
+    volatile sig_atomic_t *stop;      /* non-zero: save and return (may be NULL) */
+    cli_save_fn save;                 /* mid-epoch save (may be NULL) */
+    void *user;
+    cli_epoch_progress resume;        /* where the next epoch starts (zero: its start) */
+};
 
 typedef struct cli_epoch_stats {
     double nelbo, rec, kl;     /* means over the epoch's images (β = 1 bound) */
@@ -32,8 +53,10 @@ typedef struct cli_epoch_stats {
     double seconds;
 } cli_epoch_stats;
 
-/* Run epoch `epoch` (0-based; it keys the shuffling) of `n_epochs`. 0, or −1 with a
- * message ("non-finite loss at epoch E step S", or the library's error). */
+enum { CLI_EPOCH_DONE = 0, CLI_EPOCH_STOPPED = 1 };
+/* Run epoch `epoch` (0-based; it keys the shuffling) of `n_epochs`. CLI_EPOCH_DONE,
+ * CLI_EPOCH_STOPPED (stop was set; saved), or −1 with a message ("non-finite loss at
+ * epoch E step S", or the library's error). */
 int cli_train_epoch(cli_trainer *t, long epoch, long n_epochs, cli_epoch_stats *out, vt_error *err);
 
 #endif

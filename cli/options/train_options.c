@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "vtape/io.h"
+
 static const char *const model_names[] = {"vae", "cvae", "beta-vae", "hvae"};
 const vt_names cli_model_names = VT_NAMES(model_names);
 
@@ -97,6 +99,10 @@ void cli_train_cli_init(cli_train_cli *cli) {
         STR("out", out, "DIR", "output directory: metrics.csv, checkpoint.vtck, images"),
         {.name = "resume", .kind = CLI_OPT_FLAG, .dest = &o->resume,
          .help = "continue from DIR/checkpoint.vtck if present, with the run's saved options"},
+        INT("checkpoint-every", checkpoint_every, "STEPS", 0, INT_MAX,
+            "also save the checkpoint every STEPS optimizer steps (0: at epoch ends only)"),
+        {.name = "force", .kind = CLI_OPT_FLAG, .dest = &o->force,
+         .help = "start a new run in a directory that holds another run's files (they are replaced)"},
         CLI_OPT_END,
     };
     _Static_assert(sizeof table / sizeof table[0] <= CLI_TRAIN_N_OPTS + 1, "option table size");
@@ -109,7 +115,8 @@ void cli_train_cli_init(cli_train_cli *cli) {
 void cli_train_help(FILE *out, cli_train_cli *cli) {
     cli_opts_help(out, "vtape train [options]",
                  "Train a VAE on Fashion-MNIST. Writes DIR/metrics.csv (one row per epoch),\n"
-                 "DIR/checkpoint.vtck (after every epoch), DIR/run.txt (the options),\n"
+                 "DIR/checkpoint.vtck (after every epoch, and every --checkpoint-every steps;\n"
+                 "SIGINT/SIGTERM save it and stop), DIR/run.txt (the options),\n"
                  "DIR/final.json (test NELBO, importance-sampled -log p(x), wall times), the\n"
                  "images of `vtape sample` and DIR/loss.png.",
                  cli->table);
@@ -240,27 +247,37 @@ int cli_train_beta_schedule(const cli_train_options *o, long steps_per_epoch,
 
 vt_binarize cli_train_binarize(const cli_train_options *o) { return (vt_binarize)o->binarize; }
 
-int cli_run_file_write(const char *path, const cli_opt *table, vt_error *err) {
-    char tmp[4200];
-    snprintf(tmp, sizeof tmp, "%s.tmp", path);
-    FILE *f = fopen(tmp, "w");
-    if (!f) {
-        vt_error_set(err, VT_EIO, "%s: cannot create: %s", tmp, strerror(errno));
-        return -1;
-    }
-    fprintf(f, "# vtape train options of this run (read by --resume, eval and sample)\n");
+int cli_run_file_write(const char *path, const cli_opt *table, const char *run_id, vt_error *err) {
+    vt_atomic_file af;
+    if (vt_atomic_begin(&af, path, err) != 0) return -1;
+    fprintf(af.f, "# vtape train options of this run (read by --resume, eval and sample)\n");
+    if (run_id) fprintf(af.f, "# run-id: %s\n", run_id);
     for (const cli_opt *o = table; o->name; o++) {
-        if (!strcmp(o->name, "resume")) continue;   /* how it was started, not what it is */
+        if (!strcmp(o->name, "resume") || !strcmp(o->name, "force")) continue;   /* how it was started */
         const cli_opt one[2] = {*o, CLI_OPT_END};
-        cli_opts_write(f, one);
+        cli_opts_write(af.f, one);
     }
-    int bad = ferror(f) | fclose(f);
-    if (bad || rename(tmp, path) != 0) {
-        vt_error_set(err, VT_EIO, "%s: cannot write: %s", path, strerror(errno));
-        remove(tmp);
-        return -1;
-    }
-    return 0;
+    return vt_atomic_commit(&af, err) == 0 ? 0 : -1;
+}
+
+int cli_run_file_id(const char *path, char *id, size_t len) {
+    FILE *f = fopen(path, "r");
+    if (!f) return -1;
+    char line[256];
+    int rc = -1;
+    const char *key = "# run-id: ";
+    while (rc != 0 && fgets(line, sizeof line, f))
+        if (!strncmp(line, key, strlen(key))) {
+            const char *v = line + strlen(key);
+            size_t n = strcspn(v, "\n");
+            if (n > 0 && n < len) {
+                memcpy(id, v, n);
+                id[n] = '\0';
+                rc = 0;
+            }
+        }
+    fclose(f);
+    return rc;
 }
 
 int cli_run_file_read(const char *path, cli_opt *table, char **buf, vt_error *err) {

@@ -35,12 +35,13 @@ typedef struct cli_train_options {
     int threads, blas_threads, iw_k, iw_n, iw_chunk;
     const char *data_dir, *out;
     int resume;
+    int checkpoint_every, force;
     /* latent models (vtape/vae.h, elbo.h) */
     int latent2, pseudo_inputs, flow_depth, latent_type, categories, layer, grad, miwae_m;
     double temperature, temp_min, temp_rate, ciwae_beta;
 } cli_train_options;
 
-#define CLI_TRAIN_N_OPTS 64
+#define CLI_TRAIN_N_OPTS 68
 typedef struct cli_train_cli {
     cli_train_options o;
     cli_opt table[CLI_TRAIN_N_OPTS + 1];
@@ -71,7 +72,9 @@ vt_binarize cli_train_binarize(const cli_train_options *o);
 /* The run file: every option as "name=value" lines, so --resume, eval and sample know
  * how a run was trained. cli_run_file_read applies a file onto the table; `buf` keeps
  * the strings the options point into and is freed by the caller. */
-int cli_run_file_write(const char *path, const cli_opt *table, vt_error *err);
+int cli_run_file_write(const char *path, const cli_opt *table, const char *run_id, vt_error *err);
+/* The run id of a run file (its "# run-id: X" line) into id. 0, or -1 when it has none. */
+int cli_run_file_id(const char *path, char *id, size_t len);
 int cli_run_file_read(const char *path, cli_opt *table, char **buf, vt_error *err);
 
 #endif

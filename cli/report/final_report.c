@@ -5,6 +5,8 @@
 #include <math.h>
 #include <string.h>
 
+#include "vtape/io.h"
+
 void cli_final_report_print(FILE *out, const cli_final_report *r) {
     fprintf(out, "final: test NELBO %.3f (rec %.3f, kl %.3f) on %d test images  [%.1fs]\n",
             r->test.nelbo, r->test.rec, r->test.kl, r->test_images, r->eval_seconds);
@@ -22,11 +24,9 @@ static void num(FILE *f, const char *key, double v, int last) {
 }
 
 int cli_final_report_write(const char *path, const cli_final_report *r, vt_error *err) {
-    FILE *f = fopen(path, "w");
-    if (!f) {
-        vt_error_set(err, VT_EIO, "%s: cannot create: %s", path, strerror(errno));
-        return -1;
-    }
+    vt_atomic_file af;
+    if (vt_atomic_begin(&af, path, err) != 0) return -1;
+    FILE *f = af.f;
     fprintf(f, "{\n  \"model\": \"%s\",\n", r->model);
     num(f, "epochs", (double)r->epochs, 0);
     num(f, "steps", (double)r->steps, 0);
@@ -48,11 +48,5 @@ int cli_final_report_write(const char *path, const cli_final_report *r, vt_error
     num(f, "eval_seconds", r->eval_seconds, 0);
     num(f, "wall_seconds", r->wall_seconds, 1);
     fprintf(f, "}\n");
-    int bad = ferror(f);
-    bad |= fclose(f);
-    if (bad) {
-        vt_error_set(err, VT_EIO, "%s: write failed: %s", path, strerror(errno));
-        return -1;
-    }
-    return 0;
+    return vt_atomic_commit(&af, err) == 0 ? 0 : -1;
 }

@@ -6,39 +6,33 @@
 #include <stdlib.h>
 #include <string.h>
 
-static void put_row(FILE *f, const cli_metrics_row *r) {
+#include "vtape/io.h"
+
+int cli_metrics_format_row(char *buf, size_t len, const cli_metrics_row *r) {
     /* %.9g keeps float-level precision; β and lr are floats, so %.7g shows them as set. */
-    fprintf(f, "%ld,%ld,%.9g,%.9g,%.9g,%.9g,%.9g,%.9g,%.7g,%.7g,%.9g,%.9g\n", r->epoch, r->step,
-            r->train_nelbo, r->train_rec, r->train_kl, r->test_nelbo, r->test_rec, r->test_kl,
-            r->beta, r->lr, r->images_per_s, r->epoch_seconds);
+    int n = snprintf(buf, len, "%ld,%ld,%.9g,%.9g,%.9g,%.9g,%.9g,%.9g,%.7g,%.7g,%.9g,%.9g\n",
+                     r->epoch, r->step, r->train_nelbo, r->train_rec, r->train_kl, r->test_nelbo,
+                     r->test_rec, r->test_kl, r->beta, r->lr, r->images_per_s, r->epoch_seconds);
+    return n > 0 && (size_t)n < len ? n : -1;
 }
 
-static int finish(FILE *f, const char *path, vt_error *err) {
-    int bad = ferror(f);
-    bad |= fclose(f);
-    if (bad) vt_error_set(err, VT_EIO, "%s: write failed: %s", path, strerror(errno));
-    return bad ? -1 : 0;
+int cli_metrics_parse_row(const char *line, cli_metrics_row *r) {
+    int used = 0;
+    int got = sscanf(line, "%ld,%ld,%lf,%lf,%lf,%lf,%lf,%lf,%lf,%lf,%lf,%lf%n", &r->epoch,
+                     &r->step, &r->train_nelbo, &r->train_rec, &r->train_kl, &r->test_nelbo,
+                     &r->test_rec, &r->test_kl, &r->beta, &r->lr, &r->images_per_s,
+                     &r->epoch_seconds, &used);
+    return got == 12 && (line[used] == '\n' || line[used] == '\0') ? 0 : -1;
 }
 
 int cli_metrics_write(const char *path, const cli_metrics_row *rows, int n, vt_error *err) {
-    FILE *f = fopen(path, "w");
-    if (!f) {
-        vt_error_set(err, VT_EIO, "%s: cannot create: %s", path, strerror(errno));
-        return -1;
-    }
-    fprintf(f, "%s\n", CLI_METRICS_HEADER);
-    for (int i = 0; i < n; i++) put_row(f, &rows[i]);
-    return finish(f, path, err);
-}
-
-int cli_metrics_append(const char *path, const cli_metrics_row *row, vt_error *err) {
-    FILE *f = fopen(path, "a");
-    if (!f) {
-        vt_error_set(err, VT_EIO, "%s: cannot open for appending: %s", path, strerror(errno));
-        return -1;
-    }
-    put_row(f, row);
-    return finish(f, path, err);
+    vt_atomic_file af;
+    if (vt_atomic_begin(&af, path, err) != 0) return -1;
+    fprintf(af.f, "%s\n", CLI_METRICS_HEADER);
+    char line[512];
+    for (int i = 0; i < n; i++)
+        if (cli_metrics_format_row(line, sizeof line, &rows[i]) > 0) fputs(line, af.f);
+    return vt_atomic_commit(&af, err) == 0 ? 0 : -1;
 }
 
 int cli_metrics_read(const char *path, cli_metrics_row **rows, int *n, vt_error *err) {
@@ -59,12 +53,7 @@ int cli_metrics_read(const char *path, cli_metrics_row **rows, int *n, vt_error 
     for (int line_no = 2; fgets(line, sizeof line, f); line_no++) {
         if (line[0] == '\n') continue;
         cli_metrics_row r;
-        int used = 0;
-        int got = sscanf(line, "%ld,%ld,%lf,%lf,%lf,%lf,%lf,%lf,%lf,%lf,%lf,%lf%n", &r.epoch,
-                         &r.step, &r.train_nelbo, &r.train_rec, &r.train_kl, &r.test_nelbo,
-                         &r.test_rec, &r.test_kl, &r.beta, &r.lr, &r.images_per_s,
-                         &r.epoch_seconds, &used);
-        if (got != 12 || (line[used] != '\n' && line[used] != '\0')) {
+        if (cli_metrics_parse_row(line, &r) != 0) {
             vt_error_set(err, VT_EARG, "%s: line %d: expected 12 comma-separated numbers", path, line_no);
             rc = -1;
             break;

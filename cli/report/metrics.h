@@ -1,5 +1,5 @@
-/* metrics.csv: a header and one row per epoch. Written by train, read by plot and
- * by --resume (which drops rows past the checkpoint's epoch). */
+/* metrics.csv: a header and one row per epoch. Written by train (atomically, from the
+ * history kept in the checkpoint, after every save), read by plot. */
 #ifndef CLI_METRICS_H
 #define CLI_METRICS_H
 
@@ -19,9 +19,12 @@ typedef struct cli_metrics_row {
     double epoch_seconds;       /* training time of the epoch (evaluation excluded) */
 } cli_metrics_row;
 
-/* Replace the file with the header and these rows (n may be 0). */
+/* Replace the file, atomically, with the header and these rows (n may be 0). */
 int cli_metrics_write(const char *path, const cli_metrics_row *rows, int n, vt_error *err);
-int cli_metrics_append(const char *path, const cli_metrics_row *row, vt_error *err);
+/* One row as a CSV line with its newline; its length, or -1 when it does not fit. */
+int cli_metrics_format_row(char *buf, size_t len, const cli_metrics_row *r);
+/* A CSV line (12 numbers, newline optional) into *r; 0, or -1. */
+int cli_metrics_parse_row(const char *line, cli_metrics_row *r);
 /* All rows of a file written by cli_metrics_write/append; *rows is malloc'd. */
 int cli_metrics_read(const char *path, cli_metrics_row **rows, int *n, vt_error *err);
 

@@ -11,6 +11,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "vtape/checked.h"
 #include "vtape/error.h"
 #include "vtape/names.h"
 
@@ -28,7 +29,8 @@ enum {
 };
 
 /* float32, contiguous, row-major. Ops see it as rows x cols where rows is the
- * product of all dims but the last. */
+ * product of all dims but the last. Every dim is >= 1 and the product of all of them
+ * is at most VT_MAX_NUMEL (checked.h), so rows, cols and any index fit an int. */
 typedef struct vt_tensor {
     float *data;
     float *grad;            /* NULL until a gradient reaches it */
@@ -63,6 +65,7 @@ typedef struct vt_ctx_opts {
     size_t arena_bytes;  /* initial arena size; it grows to fit (0: 1 MiB) */
     int threads;         /* vtape's own element-wise threads (0 or 1: none) */
     uint64_t seed;       /* noise seed */
+    int anomaly;         /* anomaly mode from the start (see vt_set_anomaly) */
 } vt_ctx_opts;
 
 vt_ctx *vt_ctx_new(const vt_ctx_opts *opts);   /* opts may be NULL */
@@ -72,12 +75,23 @@ void vt_ctx_free(vt_ctx *ctx);
 void vt_ctx_reset(vt_ctx *ctx);
 const char *vt_ctx_error(const vt_ctx *ctx);   /* NULL when all is well */
 void vt_ctx_clear_error(vt_ctx *ctx);
-/* Set the sticky error (first one wins); returns a poison tensor for convenience. */
+/* Set the sticky error (first one wins); returns a poison tensor for convenience.
+ * Every function taking a context accepts NULL: it then returns a shared poison
+ * tensor (or NULL, 0, −1) and does nothing, since there is no context to report in. */
 vt_tensor *vt_fail(vt_ctx *ctx, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 /* No-grad mode: ops record nothing (evaluation). Returns the previous mode. */
 int vt_set_grad_enabled(vt_ctx *ctx, int enabled);
 int vt_grad_enabled(const vt_ctx *ctx);
+/* Anomaly mode, for finding where a NaN or infinity is born: every op's output and,
+ * in vt_backward, every gradient a backward produces is checked, and the first
+ * non-finite value sets the context error naming the op, its shapes, the element and
+ * the scope (below). Costs one pass over each tensor. Returns the previous mode. */
+int vt_set_anomaly(vt_ctx *ctx, int enabled);
+/* Label the ops that follow (e.g. "KL(z)", "reconstruction") so anomaly messages say
+ * which term of a model they belong to; NULL clears it. The string must outlive the
+ * step. Returns the previous label; vt_ctx_reset clears it. */
+const char *vt_ctx_set_scope(vt_ctx *ctx, const char *label);
 size_t vt_ctx_arena_used(const vt_ctx *ctx);
 size_t vt_ctx_arena_capacity(const vt_ctx *ctx);
 int vt_ctx_threads(const vt_ctx *ctx);
@@ -129,6 +143,7 @@ struct vt_node {
     vt_tensor *out;
     void *aux;                 /* op-specific data, in the arena */
     vt_node *prev;
+    const char *scope;         /* vt_ctx_set_scope label when recorded, or NULL */
     int n_in;
     vt_tensor *in[];
 };
@@ -147,7 +162,9 @@ float *vt_grad(vt_ctx *ctx, vt_tensor *t);
  * may be NULL only for a one-element loss. Returns 0, or -1 with the error set. */
 int vt_backward(vt_ctx *ctx, vt_tensor *loss, const float *gout);
 
-/* Scratch memory from the arena, valid until the next reset (64-byte aligned). */
+/* Scratch memory from the arena, valid until the next reset (64-byte aligned). NULL
+ * with the context error set when the size cannot be had (including sizes near
+ * SIZE_MAX, which are never rounded into small blocks). */
 void *vt_arena_alloc(vt_ctx *ctx, size_t bytes);
 
 /* ---- noise: counter-based (Philox4x32-10), keyed by (seed, step, stream) ----

@@ -53,6 +53,16 @@ static inline int vt_shares_rows(const vt_tensor *p, const vt_tensor *v) {
     return vt_cols(p) == vt_cols(v) && vt_rows(v) % vt_rows(p) == 0;
 }
 
+/* Rows of k samples of `rows` rows each: k·rows, or 0 with the context error set when
+ * k < 1 or the product passes INT_MAX (a 0-row shape then fails without a new message). */
+static inline int vt_sample_rows(vt_ctx *ctx, const char *op, int k, int rows) {
+    int n;
+    if (k >= 1 && rows >= 1 && vt_int_mul(k, rows, &n)) return n;
+    vt_fail(ctx, "%s: %d samples of %d rows (need k >= 1 and k x rows <= %d)", op, k, rows,
+            INT_MAX);
+    return 0;
+}
+
 /* a and b have the same rows x cols; else the error names op, what they are, and
  * both shapes ("vt_axpby: a 2 x 3 and b 3 x 2 differ"). */
 static inline int vt_check_same_shape(vt_ctx *ctx, const char *op, const char *what_a,

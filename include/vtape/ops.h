@@ -12,11 +12,21 @@
 extern "C" {
 #endif
 
-/* ---- linear algebra (OpenBLAS) ---- */
+/* ---- linear algebra ----
+ * Matrix products run on vtape's AVX-512 kernel when the CPU has AVX-512F (split over
+ * the context's threads, vt_ctx_opts.threads) and on OpenBLAS otherwise (its own
+ * threads, openblas_set_num_threads). VT_GEMM=openblas in the environment, or
+ * vt_gemm_use("openblas" | "avx512" | "auto"), overrides the choice (-1: unknown name
+ * or no AVX-512). Results are deterministic for a given backend and thread count. */
+const char *vt_gemm_backend(void);   /* "avx512" or "openblas" */
+int vt_gemm_use(const char *name);
 vt_tensor *vt_matmul(vt_ctx *, vt_tensor *a, vt_tensor *b);        /* a @ b   */
 vt_tensor *vt_matmul_tb(vt_ctx *, vt_tensor *a, vt_tensor *b);     /* a @ bᵀ  */
 vt_tensor *vt_matmul_ta(vt_ctx *, vt_tensor *a, vt_tensor *b);     /* aᵀ @ b  */
 vt_tensor *vt_linear(vt_ctx *, vt_tensor *x, vt_tensor *w, vt_tensor *b); /* x@w + b; b may be NULL */
+/* relu(x@w + b) as one op (one tensor, one pass after the GEMM, one masked gradient):
+ * the same values and gradients as vt_relu(vt_linear(...)), faster. */
+vt_tensor *vt_linear_relu(vt_ctx *, vt_tensor *x, vt_tensor *w, vt_tensor *b);
 
 /* ---- element-wise (SLEEF vector functions where transcendental) ---- */
 vt_tensor *vt_exp(vt_ctx *, vt_tensor *x);

@@ -57,6 +57,10 @@ void vt_optim_free(vt_optim *opt);
  * Advances the step count first, so the first step uses t = 1 for Adam's bias
  * correction. Returns 0, or a negative VT_E* code with err filled and nothing changed. */
 int vt_optim_step(vt_optim *opt, float lr, vt_error *err);
+/* Run the updates on ctx's worker threads (vt_ctx_opts.threads; ctx must outlive opt,
+ * or call again with NULL). Updates are element-wise, so results are the same for any
+ * thread count. */
+void vt_optim_set_ctx(vt_optim *opt, vt_ctx *ctx);
 const vt_optim_config *vt_optim_get_config(const vt_optim *opt);
 
 /* State for checkpoints: the step count t and the store slots holding moments

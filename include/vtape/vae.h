@@ -65,6 +65,9 @@ int vt_vae_parse_arch(vt_vae_config *cfg, const char *arch, vt_error *err);
 /* One-line "key=value ..." form, kept in checkpoints; parse checks every field. */
 int vt_vae_config_format(const vt_vae_config *cfg, char *buf, size_t len);
 int vt_vae_config_parse(vt_vae_config *cfg, const char *text, vt_error *err);
+/* Parameter elements vt_vae_init would create for cfg (0 when a count overflows):
+ * compare with a checkpoint's table (vt_checkpoint_inspect) before building. */
+size_t vt_vae_config_numel(const vt_vae_config *cfg);
 
 /* An MLP of linear or gated hidden layers ("<prefix>0", …) and a linear output layer
  * ("<prefix>_out"); with linear layers it is exactly vt_mlp. */

@@ -1,0 +1,127 @@
+/* ops/gemm: both backends against a float64 reference on shapes that hit every edge
+ * of the AVX-512 kernel (row tails < 8, column tails < 32 and < 16, K beyond one
+ * 256-step block, transposed operands with ragged 16 x 16 transpose blocks), beta 0 on
+ * a C full of NaN (BLAS semantics: C is not read), beta 1 and other betas; and the
+ * thread-count determinism of the kernel (bit-identical C for 1, 2 and 3 threads).
+ * Gradients through the products are checked in test_gradcheck_ops.c, on whichever
+ * backend this CPU selects. */
+#include <criterion/criterion.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ops/gemm/gemm.h"
+#include "support.h"
+#include "vtape/vtape.h"
+
+static const int SHAPES[][3] = {   /* M, N, K */
+    {1, 1, 1}, {7, 33, 5}, {8, 32, 16}, {9, 17, 300}, {65, 70, 513}, {128, 64, 256},
+    {3, 100, 40}, {130, 31, 17},
+};
+
+/* C = op(A) op(B) + beta C0 in double; op(A) is M x K. */
+static void reference(int ta, int tb, int M, int N, int K, const float *A, const float *B,
+                      float beta, const float *C0, double *C) {
+    for (int i = 0; i < M; i++)
+        for (int j = 0; j < N; j++) {
+            double s = 0;
+            for (int k = 0; k < K; k++) {
+                double a = ta ? A[(size_t)k * M + i] : A[(size_t)i * K + k];
+                double b = tb ? B[(size_t)j * K + k] : B[(size_t)k * N + j];
+                s += a * b;
+            }
+            C[(size_t)i * N + j] = s + (beta != 0.0f ? beta * C0[(size_t)i * N + j] : 0.0);
+        }
+}
+
+static void check_backend(const char *name) {
+    vt_ctx *ctx = vt_ctx_new(&(vt_ctx_opts){.threads = 2});
+    const float betas[] = {0.0f, 1.0f, 0.5f};
+    for (size_t s = 0; s < sizeof SHAPES / sizeof SHAPES[0]; s++) {
+        int M = SHAPES[s][0], N = SHAPES[s][1], K = SHAPES[s][2];
+        float *A = malloc(sizeof(float) * M * K), *B = malloc(sizeof(float) * K * N);
+        float *C0 = malloc(sizeof(float) * M * N), *C = malloc(sizeof(float) * M * N);
+        double *R = malloc(sizeof(double) * M * N);
+        vt_test_fill_normal(A, (size_t)M * K, 1.0f, 11 + s);
+        vt_test_fill_normal(B, (size_t)K * N, 1.0f, 23 + s);
+        vt_test_fill_normal(C0, (size_t)M * N, 1.0f, 31 + s);
+        for (int ta = 0; ta < 2; ta++)
+            for (int tb = 0; tb < 2; tb++)
+                for (int bi = 0; bi < 3; bi++) {
+                    float beta = betas[bi];
+                    for (int i = 0; i < M * N; i++) C[i] = beta == 0.0f ? NAN : C0[i];
+                    reference(ta, tb, M, N, K, A, B, beta, C0, R);
+                    vt_sgemm_ctx(ctx, ta, tb, M, N, K, A, ta ? M : K, B, tb ? K : N, beta, C, N);
+                    for (int i = 0; i < M * N; i++) {
+                        /* float32 sums of K products of N(0,1) terms: error ~ u sqrt(K) */
+                        double tol = 1e-5 * (sqrt((double)K) + 1) * 4;
+                        cr_assert(fabs(C[i] - R[i]) <= tol,
+                                  "%s ta %d tb %d %dx%dx%d beta %g: C[%d] = %.8g, want %.8g",
+                                  name, ta, tb, M, N, K, beta, i, C[i], R[i]);
+                    }
+                }
+        free(A), free(B), free(C0), free(C), free(R);
+    }
+    vt_ctx_free(ctx);
+}
+
+Test(gemm, openblas_matches_reference) {
+    cr_assert_eq(vt_gemm_use("openblas"), 0);
+    cr_assert_str_eq(vt_gemm_backend(), "openblas");
+    check_backend("openblas");
+    vt_gemm_use("auto");
+}
+
+Test(gemm, avx512_matches_reference) {
+    if (vt_gemm_use("avx512") != 0) cr_skip_test("no AVX-512F on this CPU");
+    cr_assert_str_eq(vt_gemm_backend(), "avx512");
+    check_backend("avx512");
+    vt_gemm_use("auto");
+}
+
+Test(gemm, unknown_backend_is_refused) {
+    cr_assert_eq(vt_gemm_use("mkl"), -1);
+}
+
+Test(gemm, avx512_identical_for_any_thread_count) {
+    if (vt_gemm_use("avx512") != 0) cr_skip_test("no AVX-512F on this CPU");
+    enum { M = 130, N = 200, K = 600 };
+    static float A[M * K], B[K * N], C[3][M * N];
+    vt_test_fill_normal(A, M * K, 1.0f, 5);
+    vt_test_fill_normal(B, K * N, 1.0f, 6);
+    for (int t = 1; t <= 3; t++) {
+        vt_ctx *ctx = vt_ctx_new(&(vt_ctx_opts){.threads = t});
+        vt_sgemm_ctx(ctx, 0, 1, M, N, K, A, K, B, K, 0.0f, C[t - 1], N);
+        vt_ctx_free(ctx);
+    }
+    cr_assert_eq(memcmp(C[0], C[1], sizeof C[0]), 0);
+    cr_assert_eq(memcmp(C[0], C[2], sizeof C[0]), 0);
+    vt_gemm_use("auto");
+}
+
+/* vt_linear_relu gives exactly vt_relu(vt_linear(...)): values and every gradient. */
+Test(gemm, linear_relu_equals_linear_then_relu) {
+    enum { B = 37, D = 70, H = 45 };
+    static float xs[B * D], ws[D * H], bs[H], gy[B * H], got[2][B * D + D * H + H + B * H];
+    vt_test_fill_normal(xs, B * D, 1.0f, 1);
+    vt_test_fill_normal(ws, D * H, 0.3f, 2);
+    vt_test_fill_normal(bs, H, 0.5f, 3);
+    vt_test_fill_normal(gy, B * H, 1.0f, 4);
+    for (int fused = 0; fused < 2; fused++) {
+        vt_ctx *ctx = vt_ctx_new(&(vt_ctx_opts){.threads = 2});
+        vt_tensor *x = vt_requires_grad(vt_from_data(ctx, 2, (int[]){B, D}, xs));
+        vt_tensor *w = vt_requires_grad(vt_from_data(ctx, 2, (int[]){D, H}, ws));
+        vt_tensor *b = vt_requires_grad(vt_from_data(ctx, 2, (int[]){1, H}, bs));
+        vt_tensor *y = fused ? vt_linear_relu(ctx, x, w, b) : vt_relu(ctx, vt_linear(ctx, x, w, b));
+        vt_tensor *g = vt_from_data(ctx, 2, (int[]){B, H}, gy);
+        vt_tensor *l = vt_sum(ctx, vt_mul(ctx, y, g));
+        cr_assert_eq(vt_backward(ctx, l, NULL), 0, "%s", vt_ctx_error(ctx));
+        float *o = got[fused];
+        memcpy(o, x->grad, sizeof xs);
+        memcpy(o + B * D, w->grad, sizeof ws);
+        memcpy(o + B * D + D * H, b->grad, sizeof bs);
+        memcpy(o + B * D + D * H + H, y->data, sizeof gy);
+        vt_ctx_free(ctx);
+    }
+    cr_assert_eq(memcmp(got[0], got[1], sizeof got[0]), 0);
+}
