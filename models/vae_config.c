@@ -127,38 +127,76 @@ int vt_vae_config_parse(vt_vae_config *out, const char *text, vt_error *err) {
     return 0;
 }
 
-/* in·out weights and out biases per layer of an MLP through sizes d[0..n). */
-static int mlp_numel(const size_t *d, int n, size_t *total) {
+/* in·out weights and out biases per layer of an MLP through sizes d[0..n); a gated
+ * hidden layer has two such (value and gate), the output layer one. */
+static int mlp_numel(const size_t *d, int n, int gated, size_t *total) {
     for (int i = 0; i + 1 < n; i++) {
         size_t w;
-        if (!vt_size_mul(d[i], d[i + 1], &w) || !vt_size_add(*total, w, total) ||
-            !vt_size_add(*total, d[i + 1], total))
+        int copies = gated && i + 2 < n ? 2 : 1;
+        for (int k = 0; k < copies; k++)
+            if (!vt_size_mul(d[i], d[i + 1], &w) || !vt_size_add(*total, w, total) ||
+                !vt_size_add(*total, d[i + 1], total))
+                return 0;
+    }
+    return 1;
+}
+
+/* What the variants add: IAF steps, VampPrior pseudo-inputs, the second level's nets. */
+static int variant_numel(const vt_vae_config *c, size_t *total) {
+    size_t Z = (size_t)c->latent, X = (size_t)c->x_dim, t = 0;
+    size_t H = c->n_hidden > 0 ? (size_t)c->hidden[c->n_hidden - 1] : 0;
+    int gauss = c->latent_type == VT_LATENT_GAUSSIAN, gated = c->layer == VT_LAYER_GATED;
+    if (gauss && c->posterior == VT_POSTERIOR_IAF) {   /* W1, b1, Wm, bm, Ws, bs per step */
+        size_t h = H ? H : 4 * Z, step;
+        if (!vt_size_mul(h, 3 * Z + 1, &step) || !vt_size_add(step, 2 * Z, &step) ||
+            !vt_size_mul(step, (size_t)c->flow_depth, &t) || !vt_size_add(*total, t, total))
             return 0;
+    }
+    if (c->prior == VT_PRIOR_VAMP &&
+        (!vt_size_mul((size_t)c->pseudo_inputs, X, &t) || !vt_size_add(*total, t, total)))
+        return 0;
+    if (c->levels == 2) {
+        size_t Z2 = (size_t)c->latent2, h = H ? H : 256;
+        size_t enc2[3] = {Z, h, 2 * Z2}, pz1[3] = {Z2, h, 2 * Z};
+        if (!mlp_numel(enc2, 3, gated, total) || !mlp_numel(pz1, 3, gated, total)) return 0;
     }
     return 1;
 }
 
 size_t vt_vae_config_numel(const vt_vae_config *c) {
     if (!c || c->n_hidden < 0 || c->n_hidden > VT_VAE_MAX_HIDDEN || c->x_dim < 1 ||
-        c->latent < 1 || c->n_classes < 0)
+        c->latent < 1 || c->n_classes < 0 || c->flow_depth < 0 || c->categories < 0 ||
+        c->pseudo_inputs < 0 || c->latent2 < 0)
         return 0;
     size_t Z = (size_t)c->latent, C = (size_t)c->n_classes, X = (size_t)c->x_dim;
-    size_t enc[VT_VAE_MAX_HIDDEN + 2], dec[VT_VAE_MAX_HIDDEN + 2], total = 0, zz = 0;
-    int n = 0;
-    if (c->posterior == VT_POSTERIOR_FULLCOV && !vt_size_mul(Z, Z, &zz)) return 0;
-    enc[n] = X + C, dec[n] = Z + C, n++;
+    size_t enc[VT_VAE_MAX_HIDDEN + 2], dec[VT_VAE_MAX_HIDDEN + 2], total = 0, out = 0, value = Z;
+    int n = 0, gated = c->layer == VT_LAYER_GATED;
+    if (c->latent_type == VT_LATENT_GUMBEL) {
+        if (!vt_size_mul(Z, (size_t)c->categories, &value)) return 0;
+        out = value;
+    } else if (c->latent_type == VT_LATENT_BERNOULLI) {
+        out = Z;
+    } else {
+        size_t extra = 0;
+        if (c->posterior == VT_POSTERIOR_FULLCOV && !vt_size_mul(Z, Z, &extra)) return 0;
+        if (c->posterior == VT_POSTERIOR_PLANAR &&
+            !vt_size_mul((size_t)c->flow_depth, 2 * Z + 1, &extra))
+            return 0;
+        out = 2 * Z + extra;
+    }
+    enc[n] = X + C, dec[n] = value + C, n++;
     for (int i = 0; i < c->n_hidden; i++, n++) {
         if (c->hidden[i] < 1) return 0;
         enc[n] = (size_t)c->hidden[i];
         dec[n] = (size_t)c->hidden[c->n_hidden - 1 - i];
     }
-    enc[n] = 2 * Z + zz, dec[n] = X, n++;
-    if (!mlp_numel(enc, n, &total) || !mlp_numel(dec, n, &total)) return 0;
+    enc[n] = out, dec[n] = X, n++;
+    if (!mlp_numel(enc, n, gated, &total) || !mlp_numel(dec, n, gated, &total)) return 0;
     size_t mog = 0;
     if (c->prior == VT_PRIOR_MOG &&
         (c->mog_components < 1 || !vt_size_mul((size_t)c->mog_components, 2 * Z + 1, &mog)))
         return 0;
-    if (!vt_size_add(total, mog, &total)) return 0;
+    if (!vt_size_add(total, mog, &total) || !variant_numel(c, &total)) return 0;
     if (c->likelihood == VT_LIK_GAUSSIAN_LEARNED && !vt_size_add(total, X, &total)) return 0;
     return total;
 }

@@ -123,3 +123,32 @@ Test(gradcheck_latent, ciwae) { check(with(1, VT_POSTERIOR_DIAG, VT_PRIOR_STD_NO
  * no longer the finite difference of its value, so only the plain estimators are
  * checked here; STL and DReG are checked against their definitions in
  * test_latent_estimators.c. */
+
+/* vt_vae_config_numel (what `vtape eval` checks a checkpoint against before building)
+ * counts exactly the parameters vt_vae_init makes, for every variant. */
+Test(latent_config, numel_matches_every_variant) {
+    int checked = 0;
+    for (int lv = 1; lv <= 2; lv++)
+        for (int q = 0; q < 4; q++)
+            for (int p = 0; p < 3; p++)
+                for (int t = 0; t < 3; t++)
+                    for (int g = 0; g < 2; g++)
+                        for (int nh = 0; nh < 3; nh += 2) {
+                            vt_vae_config c = small();
+                            c.x_dim = 20, c.n_hidden = nh, c.hidden[0] = 12, c.hidden[1] = 7;
+                            c.levels = lv, c.posterior = (vt_posterior_kind)q;
+                            c.prior = (vt_prior_kind)p, c.latent_type = (vt_latent_type)t;
+                            c.layer = (vt_layer_kind)g;
+                            vt_vae v;
+                            if (vt_vae_init(&v, &c, NULL) != 0) continue;   /* not a valid mix */
+                            size_t want = 0;
+                            for (int i = 0; i < vt_store_count(v.store); i++)
+                                want += vt_numel(vt_store_get(v.store, i));
+                            cr_expect_eq(vt_vae_config_numel(&c), want,
+                                         "levels %d posterior %d prior %d latent %d layer %d hidden %d",
+                                         lv, q, p, t, g, nh);
+                            checked++;
+                            vt_vae_free(&v);
+                        }
+    cr_assert_gt(checked, 50);
+}
