@@ -63,15 +63,16 @@ static int check_opts(vt_ctx *ctx, const vt_elbo_opts *o) {
     return 1;
 }
 
-/* DReG weights each sample's path gradient; that is only the DReG gradient when every
- * posterior factor depends on x alone (a factor built from another site's sample would
- * carry that sample's weight into its parameters as well). */
-static int check_dreg_sites(vt_ctx *ctx, const vt_trace *tr) {
+/* STL and DReG score log q with detached parameters. That drops only the score term
+ * when every posterior factor depends on x alone; a factor built from another site's
+ * sample would also lose the path through that sample (and, for DReG, carry its
+ * weight into its parameters), so such guides are refused. */
+static int check_stl_sites(vt_ctx *ctx, const vt_trace *tr, vt_grad_estimator g) {
     for (int i = 0; i < tr->n_sites; i++)
         if (tr->site[i].q->rows != tr->rows) {
-            vt_fail(ctx, "vt_elbo: DReG needs every posterior factor to depend on x only; "
-                         "site %s depends on other latents (use --grad stl or reparam)",
-                    tr->site[i].name);
+            vt_fail(ctx, "vt_elbo: %s needs every posterior factor to depend on x only; "
+                         "site %s depends on other latents (use reparam)",
+                    vt_grad_estimator_name(g), tr->site[i].name);
             return 0;
         }
     return 1;
@@ -139,7 +140,7 @@ int vt_model_elbo(vt_ctx *ctx, const vt_model *m, vt_tensor *x, vt_tensor *c,
     vt_trace_init(&tr, VT_TRACE_GUIDE, K, R);
     if (o.grad == VT_GRAD_DREG) tr.grad_scale = vt_zeros(ctx, 2, (int[]){K * R, 1});
     vt_dist *lik = vt_trace_run(ctx, m, x, c, &tr);
-    if (!lik || (o.grad == VT_GRAD_DREG && !check_dreg_sites(ctx, &tr))) return -1;
+    if (!lik || (o.grad != VT_GRAD_REPARAM && !check_stl_sites(ctx, &tr, o.grad))) return -1;
     vt_ctx_set_scope(ctx, "reconstruction log p(x|z)");
     vt_tensor *log_px = vt_dist_log_prob(ctx, lik, x);               /* K·R x 1 */
     out->elbo_rows = vt_arena_alloc(ctx, (size_t)R * sizeof(float));

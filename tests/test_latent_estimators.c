@@ -309,3 +309,21 @@ Test(trace, reports_misuse) {
                        vt_ctx_error(ctx));
     vt_ctx_free(ctx);
 }
+
+Test(stl, refused_for_a_guide_whose_factor_depends_on_another_site) {
+    vt_vae v;
+    vt_vae_config cfg = tiny(2, VT_POSTERIOR_DIAG);
+    cr_assert_eq(vt_vae_init(&v, &cfg, NULL), 0);
+    float *x = binary_data(2, 20, 1);
+    vt_ctx *ctx = vt_ctx_new(NULL);
+    vt_elbo_opts o = vt_elbo_defaults();
+    o.estimator = VT_EST_GENERIC;
+    o.grad = VT_GRAD_STL;
+    vt_elbo_terms t;
+    cr_assert_eq(vt_vae_loss(ctx, &v, vt_from_data(ctx, 2, (int[]){2, 20}, x), NULL, &o, &t), -1);
+    cr_assert_not_null(strstr(vt_ctx_error(ctx), "site z2 depends on other latents"), "%s",
+                       vt_ctx_error(ctx));
+    vt_ctx_free(ctx);
+    free(x);
+    vt_vae_free(&v);
+}
