@@ -12,7 +12,7 @@
 #include <string.h>
 
 vt_tensor *vt_leaf_new(int ndim, const int *shape, const float *data) {
-    if (ndim < 1 || ndim > VT_MAX_DIMS || !shape) return NULL;
+    if (ndim < 1 || ndim > VT_MAX_DIMS || vt_shape_numel(ndim, shape) == 0) return NULL;
     vt_tensor *t = calloc(1, sizeof *t);
     if (!t) return NULL;
     t->ndim = ndim;

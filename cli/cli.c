@@ -4,7 +4,9 @@
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <cblas.h>
 #include <string.h>
+#include <unistd.h>
 #include <sys/stat.h>
 #include <time.h>
 
@@ -65,4 +67,17 @@ int cli_mkdirs(const char *dir) {
         return -1;
     }
     return 0;
+}
+
+int cli_set_blas_threads(const char *cmd, int wanted) {
+    long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+    int n = wanted;
+    /* More OpenBLAS threads than CPUs only costs memory (a buffer per thread), and
+     * where memory is limited OpenBLAS can stall when it cannot get them. */
+    if (cpus > 0 && n > cpus) {
+        cli_warn(cmd, "--blas-threads %d: this machine has %ld CPUs; using %ld", wanted, cpus, cpus);
+        n = (int)cpus;
+    }
+    openblas_set_num_threads(n);
+    return n;
 }

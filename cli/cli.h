@@ -24,6 +24,8 @@ int cli_fail(const char *cmd, int status, const char *fmt, ...)
 /* Print "vtape <cmd>: warning: <message>" on stderr. */
 void cli_warn(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
+/* OpenBLAS threads: `wanted`, at most the online CPUs (with a warning). Returns it. */
+int cli_set_blas_threads(const char *cmd, int wanted);
 /* Monotonic seconds, for wall times and rates. */
 double cli_now(void);
 /* dir + "/" + name into buf; -1 when it does not fit. */

@@ -3,17 +3,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* In sanitizer builds the unused part of every block is poisoned, so a read or write
- * past a tensor's end is caught even though the next tensor sits right behind it. */
-#if defined(__SANITIZE_ADDRESS__)
-#define VT_ASAN 1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define VT_ASAN 1
-#endif
-#endif
+/* In sanitizer builds the unused part of every block is poisoned (VT_ASAN, see
+ * core/internal.h), so a read or write past a tensor's end is caught even though the
+ * next tensor sits right behind it. */
 #ifdef VT_ASAN
-#include <sanitizer/asan_interface.h>
 #define POISON(p, n) ASAN_POISON_MEMORY_REGION((p), (n))
 #define UNPOISON(p, n) ASAN_UNPOISON_MEMORY_REGION((p), (n))
 #else

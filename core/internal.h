@@ -5,6 +5,21 @@
 #include "vtape/core.h"
 #include <pthread.h>
 
+#if defined(__SANITIZE_ADDRESS__)
+#define VT_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define VT_ASAN 1
+#endif
+#endif
+#ifdef VT_ASAN
+#include <sanitizer/asan_interface.h>
+/* 1 when [p, p + n) lies in arena memory released by a reset (poisoned). */
+#define VT_RELEASED(p, n) (__asan_region_is_poisoned((void *)(p), (n)) != NULL)
+#else
+#define VT_RELEASED(p, n) 0
+#endif
+
 typedef struct vt_block {
     char *mem;
     size_t cap, used;

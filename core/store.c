@@ -63,45 +63,49 @@ static int grow(vt_store *s, size_t need) {
     return 0;
 }
 
+/* The element count of a new parameter `name` of this shape, or 0 with err filled
+ * (no name, a duplicate, bad dims, or more than VT_MAX_NUMEL elements). */
+static size_t checked_param_numel(const vt_store *s, const char *name, int ndim,
+                                  const int *shape, vt_error *err) {
+    if (!name || !*name)
+        return vt_error_set(err, VT_EARG, "vt_store_param: a parameter needs a name"), 0;
+    if (vt_store_find(s, name))
+        return vt_error_set(err, VT_EARG, "vt_store_param: duplicate name '%s'", name), 0;
+    if (ndim < 1 || ndim > VT_MAX_DIMS || !shape)
+        return vt_error_set(err, VT_EARG, "vt_store_param: '%s' has %d dims (1..%d)", name,
+                            ndim, VT_MAX_DIMS), 0;
+    for (int i = 0; i < ndim; i++)
+        if (shape[i] < 1)
+            return vt_error_set(err, VT_EARG, "vt_store_param: '%s' dim %d is %d", name, i,
+                                shape[i]), 0;
+    size_t n = vt_shape_numel(ndim, shape);
+    if (n == 0)
+        vt_error_set(err, VT_ETOOBIG, "vt_store_param: '%s' has more than %zu elements", name,
+                     VT_MAX_NUMEL);
+    return n;
+}
+
+/* Room for one more parameter header; 0, or -1 when out of memory. */
+static int reserve_slot(vt_store *s) {
+    if (s->count < s->max) return 0;
+    int m = s->max ? 2 * s->max : 16;
+    vt_tensor **np = realloc(s->params, (size_t)m * sizeof *np);
+    if (!np) return -1;
+    s->params = np;
+    size_t *no = realloc(s->offsets, (size_t)m * sizeof *no);
+    if (!no) return -1;
+    s->offsets = no;
+    s->max = m;
+    return 0;
+}
+
 vt_tensor *vt_store_param(vt_store *s, const char *name, int ndim, const int *shape,
                           vt_error *err) {
     if (!s) return vt_error_set(err, VT_EARG, "vt_store_param: no store given"), NULL;
-    if (!name || !*name) {
-        vt_error_set(err, VT_EARG, "vt_store_param: a parameter needs a name");
-        return NULL;
-    }
-    if (vt_store_find(s, name)) {
-        vt_error_set(err, VT_EARG, "vt_store_param: duplicate name '%s'", name);
-        return NULL;
-    }
-    if (ndim < 1 || ndim > VT_MAX_DIMS || !shape) {
-        vt_error_set(err, VT_EARG, "vt_store_param: '%s' has %d dims (1..%d)", name,
-                 ndim, VT_MAX_DIMS);
-        return NULL;
-    }
-    for (int i = 0; i < ndim; i++) {
-        if (shape[i] < 1) {
-            vt_error_set(err, VT_EARG, "vt_store_param: '%s' dim %d is %d", name, i,
-                     shape[i]);
-            return NULL;
-        }
-    }
-    size_t n = vt_shape_numel(ndim, shape);
-    if (n == 0) {
-        vt_error_set(err, VT_ETOOBIG, "vt_store_param: '%s' has more than %zu elements",
-                     name, VT_MAX_NUMEL);
-        return NULL;
-    }
-    if (s->count == s->max) {
-        int m = s->max ? 2 * s->max : 16;
-        vt_tensor **np = realloc(s->params, (size_t)m * sizeof *np);
-        if (!np) return vt_error_set(err, VT_ENOMEM, "vt_store_param: out of memory"), NULL;
-        s->params = np;
-        size_t *no = realloc(s->offsets, (size_t)m * sizeof *no);
-        if (!no) return vt_error_set(err, VT_ENOMEM, "vt_store_param: out of memory"), NULL;
-        s->offsets = no;
-        s->max = m;
-    }
+    size_t n = checked_param_numel(s, name, ndim, shape, err);
+    if (n == 0) return NULL;
+    if (reserve_slot(s) != 0)
+        return vt_error_set(err, VT_ENOMEM, "vt_store_param: out of memory"), NULL;
     /* Start each parameter on a 16-float boundary so rows stay vector aligned. */
     size_t off = (s->numel + 15) / 16 * 16, end;
     if (!vt_size_add(off, n, &end))
@@ -115,11 +119,8 @@ vt_tensor *vt_store_param(vt_store *s, const char *name, int ndim, const int *sh
         return NULL;
     }
     strcpy(nm, name);
-    t->name = nm;
-    t->ndim = ndim;
+    *t = (vt_tensor){.name = nm, .ndim = ndim, .flags = VT_REQUIRES_GRAD | VT_PARAM, .gen = 0};
     for (int i = 0; i < ndim; i++) t->shape[i] = shape[i];
-    t->flags = VT_REQUIRES_GRAD | VT_PARAM;
-    t->gen = 0;
     s->params[s->count] = t;
     s->offsets[s->count] = off;
     s->count++;

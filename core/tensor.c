@@ -75,6 +75,11 @@ int vt_check(vt_ctx *ctx, const char *op, const vt_tensor *t) {
         vt_fail(ctx, "%s: input tensor is NULL", op);
         return 0;
     }
+    if (VT_RELEASED(t, sizeof *t)) {   /* sanitizer builds: its arena space was released */
+        vt_fail(ctx, "%s: input tensor was made before vt_ctx_reset; tensors live for one "
+                "step only", op);
+        return 0;
+    }
     if (t->flags & VT_POISON) {
         /* The op that made it has already set the error; just pass it on. */
         if (!ctx->has_error) vt_fail(ctx, "%s: input is the result of a failed op", op);

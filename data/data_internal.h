@@ -52,4 +52,46 @@ static inline float vt_uniform01(uint64_t *state) {
     return (float)(vt_splitmix64(state) >> 40) * 0x1p-24f;
 }
 
+/* ---- typed elements (data/elements.c) ---- */
+/* Raw elements as stored in a file: kind 'u', 'i' or 'f', size bytes each. */
+typedef struct vt_elems {
+    const uint8_t *data;
+    size_t count;
+    char kind;
+    int size;
+    int big_endian;
+} vt_elems;
+
+/* The elements of an IDX file (big-endian). */
+static inline vt_elems vt_idx_elems(const vt_idx *idx) {
+    char kind = idx->type == VT_IDX_U8 ? 'u' : idx->type >= VT_IDX_F32 ? 'f' : 'i';
+    return (vt_elems){idx->data, idx->count, kind, idx->elem_size, 1};
+}
+
+/* Element i as a double. */
+double vt_elem_at(const vt_elems *e, size_t i);
+/* Every element divided by `divisor` into out (count floats). Returns the index of the first
+ * element that is not finite (or overflows a float), or e->count when all are fine. */
+size_t vt_elems_to_float(const vt_elems *e, float divisor, float *out);
+/* Every element as a label 0..255 into out. Returns the index of the first element
+ * that is not an integer in that range, or e->count. */
+size_t vt_elems_to_labels(const vt_elems *e, uint8_t *out);
+
+/* ---- gzip-or-plain reading with offsets (data/gzio.c) ---- */
+typedef struct vt_gzin vt_gzin;
+/* Open for reading; NULL with err filled ("path: offset 0: cannot open: ..."). */
+vt_gzin *vt_gzin_open(const char *path, vt_error *err);
+void vt_gzin_close(vt_gzin *in);
+/* Exactly n bytes of `field`, or VT_ETRUNC / VT_EIO naming path, offset and field. */
+int vt_gzin_read(vt_gzin *in, void *buf, size_t n, const char *field, vt_error *err);
+/* The next `size` bytes of `field` into a buffer that grows with the bytes actually
+ * present (a header lying about a short file costs no more than the file), then
+ * checks that the file ends there. *out is malloc'd; NULL on error. */
+int vt_gzin_read_payload(vt_gzin *in, size_t size, const char *field, uint8_t **out,
+                         vt_error *err);
+/* Everything left, up to `cap` bytes (more is VT_ETOOBIG), NUL-terminated. */
+int vt_gzin_read_rest(vt_gzin *in, size_t cap, char **out, size_t *len, vt_error *err);
+/* Bytes consumed so far (uncompressed). */
+size_t vt_gzin_offset(const vt_gzin *in);
+
 #endif

@@ -1,5 +1,6 @@
-/* Datasets: an images IDX file (n x height x width bytes) and an optional labels IDX
- * file (n bytes in 0..9), checked against each other and turned into floats. */
+/* Datasets: an images IDX file (n x height x width, any element type; uint8 pixels are
+ * divided by 255) and an optional labels IDX file (n integers in 0..9), checked against
+ * each other and turned into floats. */
 #include <limits.h>
 #include <errno.h>
 #include <stdio.h>
@@ -15,12 +16,16 @@ static int check_labels(const vt_idx *lab, const vt_idx *img, const char *labels
         return vt_error_set(err, VT_EMISMATCH,
                             "%s: offset 4: expected %u labels, one per image in %s, found %u",
                             labels_path, img->dims[0], images_path, lab->dims[0]);
-    for (size_t i = 0; i < lab->size; i++)
-        if (lab->data[i] >= VT_DATA_CLASSES)
+    vt_elems e = vt_idx_elems(lab);
+    for (size_t i = 0; i < lab->count; i++) {
+        double v = vt_elem_at(&e, i);
+        if (!(v >= 0 && v < VT_DATA_CLASSES) || v != (int)v)
             return vt_error_set(err, VT_ELABEL,
-                                "%s: offset %zu: label %u out of range, expected 0..%d",
-                                labels_path, lab->data_offset + i, lab->data[i],
+                                "%s: offset %zu: label %g out of range, expected 0..%d",
+                                labels_path, lab->data_offset + i * (size_t)lab->elem_size, v,
                                 VT_DATA_CLASSES - 1);
+        lab->data[i] = (uint8_t)v;   /* narrowed in place: element i ends before i + 1 */
+    }
     return VT_OK;
 }
 
@@ -47,22 +52,31 @@ int vt_dataset_load(vt_dataset *ds, const char *images_path, const char *labels_
                           images_path, img.dims[1], img.dims[2], INT_MAX);
         goto done;
     }
-    ds->pixels = malloc(img.size * sizeof *ds->pixels);
+    ds->pixels = malloc(img.count * sizeof *ds->pixels);
     if (!ds->pixels) {
         rc = vt_error_set(err, VT_ENOMEM, "%s: offset %zu: out of memory for %zu pixels",
-                          images_path, img.data_offset, img.size);
+                          images_path, img.data_offset, img.count);
         goto done;
     }
-    for (size_t i = 0; i < img.size; i++) ds->pixels[i] = (float)img.data[i] / 255.0f;
+    vt_elems e = vt_idx_elems(&img);
+    size_t bad = vt_elems_to_float(&e, img.type == VT_IDX_U8 ? 255.0f : 1.0f, ds->pixels);
+    if (bad < img.count) {
+        rc = vt_error_set(err, VT_ENONFINITE, "%s: offset %zu: pixel %zu is %g, expected a "
+                          "finite float", images_path, img.data_offset + bad * (size_t)img.elem_size,
+                          bad, vt_elem_at(&e, bad));
+        goto done;
+    }
     ds->n = img.dims[0];
     ds->height = (int)img.dims[1];
     ds->width = (int)img.dims[2];
     ds->dim = ds->height * ds->width;
     ds->labels = lab.data; /* ownership moves to the dataset */
+    ds->n_classes = lab.data ? VT_DATA_CLASSES : 0;
     lab.data = NULL;
 done:
     vt_idx_free(&img);
     vt_idx_free(&lab);
+    if (rc != VT_OK) vt_dataset_free(ds);
     return rc;
 }
 

@@ -38,15 +38,14 @@ static int short_read(reader *r, size_t start, size_t want, const char *field, s
                         zcode ? zmsg : "", zcode ? ")" : "");
 }
 
-static const char *type_name(int type) {
+/* Bytes per element of an IDX type code, 0 for a code IDX does not define. */
+static int type_size(int type) {
     switch (type) {
-    case 0x08: return "unsigned byte";
-    case 0x09: return "signed byte";
-    case 0x0B: return "int16";
-    case 0x0C: return "int32";
-    case 0x0D: return "float32";
-    case 0x0E: return "float64";
-    default:   return "unknown";
+    case VT_IDX_U8: case VT_IDX_I8: return 1;
+    case VT_IDX_I16: return 2;
+    case VT_IDX_I32: case VT_IDX_F32: return 4;
+    case VT_IDX_F64: return 8;
+    default: return 0;
     }
 }
 
@@ -61,18 +60,20 @@ static int read_header(reader *r, vt_idx *out, int want_ndim) {
     size_t got = read_some(r, magic, 4, &zcode, &zmsg);
     if (got == 0 && zcode == 0)
         return vt_error_set(r->err, VT_ETRUNC,
-                            "%s: offset 0: empty file, expected the IDX magic 00 00 08 <ndim>",
+                            "%s: offset 0: empty file, expected the IDX magic 00 00 <type> <ndim>",
                             r->path);
     if (got < 4) return short_read(r, 0, 4, "IDX magic", got, zcode, zmsg);
     if (magic[0] != 0 || magic[1] != 0)
         return vt_error_set(r->err, VT_EFORMAT,
-                            "%s: offset 0: bad magic %02x %02x %02x %02x, expected 00 00 08 <ndim>"
+                            "%s: offset 0: bad magic %02x %02x %02x %02x, expected 00 00 <type> <ndim>"
                             " (is this an IDX file?)",
                             r->path, magic[0], magic[1], magic[2], magic[3]);
-    if (magic[2] != 0x08)
+    int elem = type_size(magic[2]);
+    if (elem == 0)
         return vt_error_set(r->err, VT_EFORMAT,
-                            "%s: offset 2: unsupported IDX type 0x%02x (%s), expected 0x08 "
-                            "(unsigned byte)", r->path, magic[2], type_name(magic[2]));
+                            "%s: offset 2: unknown IDX type 0x%02x, expected 0x08 (uint8), 0x09 "
+                            "(int8), 0x0b (int16), 0x0c (int32), 0x0d (float32) or 0x0e (float64)",
+                            r->path, magic[2]);
     int ndim = magic[3];
     if (want_ndim > 0 && ndim != want_ndim)
         return vt_error_set(r->err, VT_EFORMAT, "%s: offset 3: expected %d dims for %s, found %d",
@@ -84,7 +85,7 @@ static int read_header(reader *r, vt_idx *out, int want_ndim) {
     size_t nraw = 4 * (size_t)ndim;
     got = read_some(r, raw, nraw, &zcode, &zmsg);
     if (got < nraw) return short_read(r, 4, nraw, "dims", got, zcode, zmsg);
-    size_t size = 1;
+    size_t size = (size_t)elem; /* bytes */
     for (int i = 0; i < ndim; i++) {
         uint32_t d = be32(raw + 4 * i);
         size_t off = 4 + 4 * (size_t)i;
@@ -106,6 +107,9 @@ static int read_header(reader *r, vt_idx *out, int want_ndim) {
                             "more than a gzip file of this size may expand to (%llu bytes)",
                             r->path, size, r->what, (unsigned long long)vt_byte_reader_limit(r->f));
     out->ndim = ndim;
+    out->type = magic[2];
+    out->elem_size = elem;
+    out->count = size / (size_t)elem;
     out->size = size;
     out->data_offset = 4 + nraw;
     return VT_OK;

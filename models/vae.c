@@ -131,7 +131,8 @@ int vt_vae_init(vt_vae *v, const vt_vae_config *cfg, vt_error *err) {
         if (!v->mog_logits || !v->mog_means || !v->mog_logsigs) rc = -1;
         else vt_philox_normal(c->seed, 0, 0x70A1, 0, (size_t)C * Z, v->mog_means->data);
     }
-    if (rc == 0 && c->likelihood != VT_LIK_BERNOULLI) {
+    if (rc == 0 && (c->likelihood == VT_LIK_GAUSSIAN_FIXED ||
+                    c->likelihood == VT_LIK_GAUSSIAN_LEARNED)) {
         if (c->likelihood == VT_LIK_GAUSSIAN_LEARNED) {
             v->lik_logsig = vt_store_param(v->store, "lik.logsig", 2, (int[]){1, c->x_dim}, err);
         } else {   /* a constant: a persistent tensor outside the store, no gradient */
@@ -199,6 +200,12 @@ int vt_vae_loss(vt_ctx *ctx, vt_vae *v, vt_tensor *x, vt_tensor *c, const vt_elb
     return vt_model_elbo(ctx, &g, x, c, opts, out);
 }
 
+/* The decoder's mean: pixel probabilities, the continuous Bernoulli's mean, or μ. */
+static vt_tensor *lik_mean(vt_ctx *ctx, vt_dist *lik) {
+    if (lik->ops == &vt_cont_bernoulli_ops) return vt_cont_bernoulli_mean(ctx, lik->p[0]);
+    return lik->ops == &vt_bernoulli_ops ? vt_sigmoid(ctx, lik->p[0]) : lik->p[0];
+}
+
 /* These go through v->model's callbacks (or the two-level model), so a prior,
  * posterior or likelihood swapped there is used for generation and reconstruction as
  * well as for the loss. */
@@ -208,7 +215,7 @@ vt_tensor *vt_vae_decode_mean(vt_ctx *ctx, vt_vae *v, vt_tensor *z, vt_tensor *c
     if (!vt_vae_check_condition(ctx, v, c)) return vt_fail(ctx, "vt_vae_decode_mean");
     vt_dist *lik = v->model.likelihood(ctx, &v->model, z, c);
     if (!lik) return vt_fail(ctx, "vt_vae_decode_mean: no likelihood");
-    return lik->ops == &vt_bernoulli_ops ? vt_sigmoid(ctx, lik->p[0]) : lik->p[0];
+    return lik_mean(ctx, lik);
 }
 
 vt_tensor *vt_vae_generate(vt_ctx *ctx, vt_vae *v, int n, vt_tensor *c) {
@@ -219,7 +226,7 @@ vt_tensor *vt_vae_generate(vt_ctx *ctx, vt_vae *v, int n, vt_tensor *c) {
     vt_trace_init(&tr, VT_TRACE_GENERATE, 1, n);
     vt_dist *lik = vt_trace_generate(ctx, &g, c, &tr);
     if (!lik) return vt_fail(ctx, "vt_vae_generate: the model failed");
-    return lik->ops == &vt_bernoulli_ops ? vt_sigmoid(ctx, lik->p[0]) : lik->p[0];
+    return lik_mean(ctx, lik);
 }
 
 vt_tensor *vt_vae_encode_mean(vt_ctx *ctx, vt_vae *v, vt_tensor *x, vt_tensor *c) {

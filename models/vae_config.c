@@ -8,7 +8,8 @@
 
 static const char *const posteriors[] = {"diag", "fullcov", "planar", "iaf"};
 static const char *const priors[] = {"std_normal", "mog", "vamp"};
-static const char *const likelihoods[] = {"bernoulli", "gaussian", "gaussian_learned"};
+static const char *const likelihoods[] = {"bernoulli", "gaussian", "gaussian_learned",
+                                           "continuous_bernoulli"};
 static const char *const latent_types[] = {"gaussian", "gumbel", "bernoulli"};
 static const char *const layers[] = {"linear", "gated"};
 const vt_names vt_posterior_names = VT_NAMES(posteriors);

@@ -110,5 +110,6 @@ vt_dist *vt_vae_likelihood(vt_ctx *ctx, const vt_latent_model *m, vt_tensor *z, 
     else if (v->cfg.latent_type == VT_LATENT_BERNOULLI) z = vt_sigmoid(ctx, z);
     vt_tensor *out = vt_vae_net_forward(ctx, &v->dec_net, with_condition(ctx, z, c));
     if (v->cfg.likelihood == VT_LIK_BERNOULLI) return vt_bernoulli_logits(ctx, out);
+    if (v->cfg.likelihood == VT_LIK_CONT_BERNOULLI) return vt_cont_bernoulli_logits(ctx, out);
     return vt_normal(ctx, out, v->lik_logsig);
 }

@@ -33,4 +33,7 @@ fi
 # libFuzzer on the IDX, gzip and checkpoint readers, 20 s each (clang; ~1-2 min with the build).
 if [[ "$build" == build ]]; then
   bash tests/fuzz/run.sh 20 build-fuzz
+  # The installed library, used from a project outside the tree (not with sanitizers:
+  # an outside program would need the same instrumentation).
+  bash scripts/install_test.sh "$build"
 fi

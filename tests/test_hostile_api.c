@@ -19,6 +19,7 @@ Test(null_ctx, every_op_returns_poison) {
     cr_assert(is_poison(vt_matmul(NULL, a, a)));
     cr_assert(is_poison(vt_matmul_tb(NULL, a, a)));
     cr_assert(is_poison(vt_linear(NULL, a, a, NULL)));
+    cr_assert(is_poison(vt_linear_relu(NULL, a, a, NULL)));
     cr_assert(is_poison(vt_exp(NULL, a)));
     cr_assert(is_poison(vt_log(NULL, NULL)));
     cr_assert(is_poison(vt_add(NULL, a, a)));
@@ -155,6 +156,7 @@ Test(overflow, shapes_whose_element_count_wraps_are_refused) {
     cr_assert_eq(err.code, VT_ETOOBIG);
     cr_assert_null(vt_store_param(s, "v", 4, (int[]){INT_MAX, INT_MAX, INT_MAX, 4}, &err));
     vt_store_free(s);
+    cr_assert_null(vt_leaf_new(4, (int[]){INT_MAX, INT_MAX, INT_MAX, 4}, NULL));
     vt_ctx_free(ctx);
 }
 

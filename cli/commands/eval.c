@@ -8,6 +8,7 @@
 
 #include "cli/driver/checkpoint_run.h"
 #include "cli/cli.h"
+#include "cli/driver/diagnose.h"
 #include "cli/driver/evaluate.h"
 #include "cli/driver/fashion_data.h"
 #include "cli/driver/model_file.h"
@@ -17,8 +18,10 @@
 #define CMD "eval"
 
 typedef struct eval_options {
-    const char *checkpoint, *data_dir;
+    const char *checkpoint, *data_dir, *out, *test_data, *test_labels;
     int iw_k, iw_n, iw_chunk, test_seed, test_limit, binarize, threads, blas_threads;
+    int stats_n, mi_points, gap_n, gap_steps, gap_k;
+    double threshold, gap_lr;
     int allow_nonfinite;
 } eval_options;
 
@@ -42,6 +45,30 @@ static void eval_table(eval_options *o, cli_opt *t) {
          .max = 1 << 30, .help = "use the first N test images (0 all)"},
         {.name = "data-dir", .kind = CLI_OPT_STRING, .dest = &o->data_dir, .metavar = "DIR",
          .help = "Fashion-MNIST directory", .default_text = "the run's; else " VT_FASHION_DIR},
+        {.name = "test-data", .kind = CLI_OPT_STRING, .dest = &o->test_data, .metavar = "FILE",
+         .help = "evaluate on this file (IDX, NPY or CSV)", .default_text = "the run's test set"},
+        {.name = "test-labels", .kind = CLI_OPT_STRING, .dest = &o->test_labels, .metavar = "FILE",
+         .help = "labels of --test-data"},
+        {.name = "stats-n", .kind = CLI_OPT_INT, .dest = &o->stats_n, .metavar = "N", .min = 0,
+         .max = 1 << 30, .help = "latent diagnostics (KL per dimension, active units, I(x;z)) on the "
+         "first N test images (0 all)"},
+        {.name = "mi-points", .kind = CLI_OPT_INT, .dest = &o->mi_points, .metavar = "M", .min = 0,
+         .max = 1 << 20, .help = "I(x;z): test images in the aggregate posterior (the estimate is at "
+         "most log M; 0: 1000)"},
+        {.name = "active-threshold", .kind = CLI_OPT_REAL, .dest = &o->threshold, .metavar = "T",
+         .min = 0, .max = 1e6, .help = "a unit is active when Var_x E_q[z_d] exceeds this"},
+        {.name = "gap-n", .kind = CLI_OPT_INT, .dest = &o->gap_n, .metavar = "N", .min = 0,
+         .max = 1 << 30, .help = "inference gap (approximation + amortization) on the first N test "
+         "images (0 skip)"},
+        {.name = "gap-steps", .kind = CLI_OPT_INT, .dest = &o->gap_steps, .metavar = "S", .min = 1,
+         .max = 1000000, .help = "inference gap: Adam steps refining each image's own q"},
+        {.name = "gap-lr", .kind = CLI_OPT_REAL, .dest = &o->gap_lr, .metavar = "RATE", .min = 1e-9,
+         .max = 10, .help = "inference gap: Adam learning rate"},
+        {.name = "gap-k", .kind = CLI_OPT_INT, .dest = &o->gap_k, .metavar = "K", .min = 1,
+         .max = 1000000, .help = "inference gap: samples for each ELBO and for log p(x)"},
+        {.name = "out", .kind = CLI_OPT_STRING, .dest = &o->out, .metavar = "DIR",
+         .help = "directory for diagnostics.json, kl.png, traversal.png, latent_map.png",
+         .default_text = "the checkpoint's directory"},
         {.name = "threads", .kind = CLI_OPT_INT, .dest = &o->threads, .metavar = "N", .min = 1,
          .max = 256, .help = "vtape's element-wise threads"},
         {.name = "blas-threads", .kind = CLI_OPT_INT, .dest = &o->blas_threads, .metavar = "N",
@@ -56,24 +83,29 @@ static void eval_table(eval_options *o, cli_opt *t) {
 
 int cli_cmd_eval(int argc, char **argv) {
     eval_options o = {.iw_k = 1000, .iw_n = 1000, .iw_chunk = 50000, .threads = 1,
-                      .blas_threads = 2, .binarize = -1, .test_seed = -1};
-    cli_opt table[16];
+                      .blas_threads = 2, .binarize = -1, .test_seed = -1, .threshold = 0.01,
+                      .gap_steps = 200, .gap_lr = 1e-2, .gap_k = 1000};
+    cli_opt table[32];
     eval_table(&o, table);
     vt_error err = {0};
     int rc = cli_opts_parse(table, argc, argv, 1, &err);
     if (rc == 1) {
         cli_opts_help(stdout, "vtape eval --checkpoint FILE [options]",
-                     "Evaluate a checkpoint on the Fashion-MNIST test set: single-sample test\n"
-                     "NELBO (nats per image) and importance-sampled -log p(x).", table);
+                     "Evaluate a checkpoint on its run's test set (Fashion-MNIST, --test-data or the\n"
+                     "validation split): single-sample test NELBO (nats per image), importance-sampled\n"
+                     "-log p(x), and for a diagonal posterior the latent diagnostics: KL per\n"
+                     "dimension, active units, I(x;z) and, with --gap-n, the inference gap split.\n"
+                     "Writes diagnostics.json, kl.png, traversal.png and latent_map.png.", table);
         return CLI_EXIT_OK;
     }
     if (rc != 0) return cli_fail(CMD, CLI_EXIT_USAGE, "%s", err.msg);
     if (!o.checkpoint) return cli_fail(CMD, CLI_EXIT_USAGE, "--checkpoint FILE is required");
-    openblas_set_num_threads(o.blas_threads);
+    cli_set_blas_threads(CMD, o.blas_threads);
 
     cli_checkpoint_run cr;
     cli_checkpoint_run_opts ro = {.data_dir = o.data_dir, .binarize = o.binarize,
                                  .test_seed = o.test_seed, .test_limit = (size_t)o.test_limit,
+                                 .test_data = o.test_data, .test_labels = o.test_labels,
                                  .ckpt_flags = o.allow_nonfinite ? VT_CHECKPOINT_ALLOW_NONFINITE : 0};
     if (cli_checkpoint_run_open(&cr, o.checkpoint, &ro, CMD, &err) != 0)
         return cli_fail(CMD, CLI_EXIT_FAIL, "%s", err.msg);
@@ -118,6 +150,22 @@ int cli_cmd_eval(int argc, char **argv) {
                lp.sem, lp.k, lp.n, subset, cli_now() - t0);
     }
     free(per_image);
+    char dir[4200];
+    cli_model_file_dir(o.checkpoint, dir, sizeof dir);
+    if (cli_mkdirs(o.out ? o.out : dir) != 0) {
+        cli_fail(CMD, CLI_EXIT_FAIL, "--out %s: cannot create the directory", o.out);
+        goto out;
+    }
+    cli_diagnose_opts dopt = {.stats_n = o.stats_n, .mi_points = o.mi_points, .threshold = o.threshold, .gap_n = o.gap_n,
+                             .gap = {.steps = o.gap_steps, .lr = (float)o.gap_lr,
+                                     .elbo_samples = o.gap_k, .iw_samples = o.gap_k,
+                                     .chunk_rows = o.iw_chunk},
+                             .seed = (uint64_t)cr.test_seed, .threads = o.threads,
+                             .dir = o.out ? o.out : dir};
+    if (cli_diagnose(v, fixed, &dopt, &err) < 0) {
+        cli_fail(CMD, CLI_EXIT_FAIL, "diagnostics: %s", err.msg);
+        goto out;
+    }
     status = CLI_EXIT_OK;
 out:
     cli_checkpoint_run_close(&cr);

@@ -15,7 +15,7 @@
 #define CMD "sample"
 
 typedef struct sample_options {
-    const char *checkpoint, *out, *data_dir;
+    const char *checkpoint, *out, *data_dir, *test_data, *test_labels;
     int n, seed, test_seed, binarize, threads;
 } sample_options;
 
@@ -38,6 +38,10 @@ int cli_cmd_sample(int argc, char **argv) {
          .default_text = "the run's; else dynamic"},
         {.name = "data-dir", .kind = CLI_OPT_STRING, .dest = &o.data_dir, .metavar = "DIR",
          .help = "Fashion-MNIST directory", .default_text = "the run's; else " VT_FASHION_DIR},
+        {.name = "test-data", .kind = CLI_OPT_STRING, .dest = &o.test_data, .metavar = "FILE",
+         .help = "examples to reconstruct and map (IDX, NPY or CSV)", .default_text = "the run's test set"},
+        {.name = "test-labels", .kind = CLI_OPT_STRING, .dest = &o.test_labels, .metavar = "FILE",
+         .help = "labels of --test-data"},
         {.name = "threads", .kind = CLI_OPT_INT, .dest = &o.threads, .metavar = "N", .min = 1,
          .max = 256, .help = "vtape's element-wise threads"},
         CLI_OPT_END,
@@ -48,7 +52,9 @@ int cli_cmd_sample(int argc, char **argv) {
         cli_opts_help(stdout, "vtape sample --checkpoint FILE [--out DIR] [options]",
                      "Write PNGs of a checkpoint: samples.png (prior samples), reconstructions.png\n"
                      "(test image | reconstruction pairs), classes.png (CVAE: one row per class)\n"
-                     "and interpolation.png (latent paths between test images).", table);
+                     "interpolation.png (latent paths between test images), kl.png (KL per latent\n"
+                     "dimension), traversal.png (the dimensions of largest KL swept over -3..3) and\n"
+                     "latent_map.png (decoded grid of a 2-D latent, else the test set by label).", table);
         return CLI_EXIT_OK;
     }
     if (rc != 0) return cli_fail(CMD, CLI_EXIT_USAGE, "%s", err.msg);
@@ -59,7 +65,8 @@ int cli_cmd_sample(int argc, char **argv) {
     if (!o.out) o.out = dir;
     cli_checkpoint_run cr;
     cli_checkpoint_run_opts ro = {.data_dir = o.data_dir, .binarize = o.binarize,
-                                 .test_seed = o.test_seed};
+                                 .test_seed = o.test_seed, .test_data = o.test_data,
+                                 .test_labels = o.test_labels};
     if (cli_mkdirs(o.out) != 0)
         return cli_fail(CMD, CLI_EXIT_FAIL, "--out %s: cannot create the directory", o.out);
     if (cli_checkpoint_run_open(&cr, o.checkpoint, &ro, CMD, &err) != 0)
@@ -69,9 +76,10 @@ int cli_cmd_sample(int argc, char **argv) {
                                &err) != 0) {
         cli_fail(CMD, CLI_EXIT_FAIL, "%s", err.msg);
     } else {
-        printf("wrote %s/samples.png reconstructions.png%s%s\n", o.out,
+        printf("wrote %s/samples.png reconstructions.png%s%s%s\n", o.out,
                cr.model.cfg.n_classes ? " classes.png" : "",
-               cr.fixed.n >= 2 ? " interpolation.png" : "");
+               cr.fixed.n >= 2 ? " interpolation.png" : "",
+               cr.model.cfg.posterior == VT_POSTERIOR_DIAG ? " kl.png traversal.png latent_map.png" : "");
         status = CLI_EXIT_OK;
     }
     cli_checkpoint_run_close(&cr);

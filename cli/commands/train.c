@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "cli/cli.h"
+#include "cli/driver/data_source.h"
 #include "cli/driver/evaluate.h"
 #include "cli/driver/fashion_data.h"
 #include "cli/report/final_report.h"
@@ -88,12 +89,20 @@ static int parse_options(train_run *r, int argc, char **argv) {
 static int load_data(train_run *r) {
     vt_error err = {0};
     const cli_train_options *o = r->o;
-    if (cli_fashion_load(o->data_dir, &r->train, (size_t)o->train_limit, &r->test,
-                        (size_t)o->test_limit, &err) != 0)
+    cli_data_spec spec = cli_data_spec_of(o);
+    const char *lik = vt_names_get(&vt_lik_names, o->likelihood);
+    if (cli_data_load(&spec, &r->train, &r->test, &err) != 0 ||
+        cli_data_check_values(&r->train, lik, cli_train_binarize(o) != VT_BIN_NONE, &err) != 0)
         return cli_fail(CMD, CLI_EXIT_FAIL, "%s", err.msg);
     if (r->cfg.x_dim != r->train.dim)
         return cli_fail(CMD, CLI_EXIT_USAGE, "--arch %s: the input size must be %d, the "
-                           "images' pixel count", o->arch, r->train.dim);
+                           "examples' value count (e.g. --arch %d-512-256)", o->arch,
+                           r->train.dim, r->train.dim);
+    if (r->cfg.n_classes > 0) {   /* the CVAE conditions on the data's classes */
+        if (!r->train.labels)
+            return cli_fail(CMD, CLI_EXIT_USAGE, "--model cvae needs labels (--labels FILE)");
+        r->cfg.n_classes = r->train.n_classes;
+    }
     if (cli_fixed_test_make(&r->fixed, &r->test, cli_train_binarize(o), (uint64_t)o->test_seed,
                            &err) != 0)
         return cli_fail(CMD, CLI_EXIT_FAIL, "%s", err.msg);
@@ -339,7 +348,7 @@ int cli_cmd_train(int argc, char **argv) {
     long train_images = 0;
     int rc = parse_options(r, argc, argv);
     if (rc < 0) {
-        openblas_set_num_threads(r->o->blas_threads);
+        cli_set_blas_threads(CMD, r->o->blas_threads);
         rc = load_data(r);
     }
     if (rc < 0) rc = build_model(r);

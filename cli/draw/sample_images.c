@@ -1,5 +1,6 @@
 /* Samples, reconstructions, class rows and latent interpolations as PNG grids. */
 #include "cli/draw/sample_images.h"
+#include "cli/draw/latent_images.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -148,6 +149,7 @@ int cli_sample_images_write(vt_vae *v, const cli_fixed_test *test, int n, uint64
     if (rc == 0) rc = write_reconstructions(&p, pairs);
     if (rc == 0 && v->cfg.n_classes > 0) rc = write_classes(&p);
     if (rc == 0 && rows > 0) rc = write_interpolation(&p, rows);   /* needs a pair */
+    if (rc == 0 && cli_latent_images_compute_and_write(v, test, seed, threads, dir, err) < 0) rc = -1;
     vt_ctx_free(p.ctx);
     return rc;
 }

@@ -3,7 +3,8 @@
  *   reconstructions.png  test images beside their reconstructions, in column pairs
  *   classes.png          a CVAE only: one row per class 0..9, ten samples each
  *   interpolation.png    decoded linear paths between the posterior means of pairs of
- *                        test images, ten steps per row (needs two test images) */
+ *                        test images, ten steps per row (needs two test images)
+ * and the latent pictures of latent_images.h (kl.png, traversal.png, latent_map.png). */
 #ifndef CLI_SAMPLE_IMAGES_H
 #define CLI_SAMPLE_IMAGES_H
 

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "cli/driver/data_source.h"
 #include "cli/driver/model_file.h"
 #include "cli/driver/run_dir.h"
 #include "cli/driver/run_state.h"
@@ -45,13 +46,20 @@ int cli_checkpoint_run_open(cli_checkpoint_run *r, const char *path,
         cli_warn(cmd, "%s; using defaults", err->msg);
     if (o->binarize >= 0) run->o.binarize = o->binarize;
     r->test_seed = o->test_seed >= 0 ? o->test_seed : run->o.test_seed;
-    const char *dir = o->data_dir ? o->data_dir : run->o.data_dir;
-    if (cli_fashion_load(dir, NULL, 0, &r->test, o->test_limit, err) != 0 ||
-        cli_fixed_test_make(&r->fixed, &r->test, cli_train_binarize(&run->o),
+    cli_data_spec spec = cli_data_spec_of(&run->o);
+    if (o->data_dir) spec.data_dir = o->data_dir;
+    spec.test_limit = o->test_limit;
+    if (o->test_data) {   /* evaluate on another file: no split, no training data needed */
+        spec.test_data = o->test_data, spec.test_labels = o->test_labels, spec.val_split = 0;
+        if (!spec.data) spec.data = o->test_data, spec.labels = NULL;
+    }
+    if (cli_data_load(&spec, NULL, &r->test, err) != 0) goto out;
+    if (r->model.cfg.n_classes > 0) r->test.n_classes = r->model.cfg.n_classes;   /* one-hot width */
+    if (cli_fixed_test_make(&r->fixed, &r->test, cli_train_binarize(&run->o),
                            (uint64_t)r->test_seed, err) != 0)
         goto out;
     if (r->fixed.dim != r->model.cfg.x_dim) {
-        vt_error_set(err, VT_EARG, "%s: the model takes %d pixels, the test images have %d", path,
+        vt_error_set(err, VT_EARG, "%s: the model takes %d values, the test examples have %d", path,
                  r->model.cfg.x_dim, r->fixed.dim);
         goto out;
     }

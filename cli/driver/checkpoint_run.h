@@ -22,6 +22,7 @@ typedef struct cli_checkpoint_run_opts {
     int binarize;         /* a vt_binarize, or < 0: the run's */
     int test_seed;        /* < 0: the run's */
     size_t test_limit;    /* first N test images; 0: all */
+    const char *test_data, *test_labels;   /* another test set (IDX, NPY or CSV); NULL: the run's */
     unsigned ckpt_flags;  /* VT_CHECKPOINT_*: e.g. open a diverged model to inspect it */
 } cli_checkpoint_run_opts;
 

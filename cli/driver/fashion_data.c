@@ -25,7 +25,8 @@ int cli_fixed_test_make(cli_fixed_test *t, const vt_dataset *test, vt_binarize t
     t->n = (int)test->n;
     t->dim = test->dim;
     t->x = malloc(test->n * (size_t)test->dim * sizeof *t->x);
-    t->c = malloc(test->n * (size_t)VT_DATA_CLASSES * sizeof *t->c);
+    t->classes = test->n_classes > 0 ? test->n_classes : VT_DATA_CLASSES;
+    t->c = malloc(test->n * (size_t)t->classes * sizeof *t->c);
     t->labels = malloc(test->n);
     if (!b || !t->x || !t->c || !t->labels) {
         vt_error_set(err, VT_ENOMEM, "test set: %s", b ? "out of memory" : e.msg);
@@ -36,7 +37,7 @@ int cli_fixed_test_make(cli_fixed_test *t, const vt_dataset *test, vt_binarize t
     vt_batcher_next(b, t->x, t->labels);
     vt_batcher_free(b);
     if (!test->labels) memset(t->labels, 0, test->n);
-    vt_one_hot(t->labels, test->n, VT_DATA_CLASSES, t->c);
+    vt_one_hot(t->labels, test->n, t->classes, t->c);
     return 0;
 }
 

@@ -11,7 +11,8 @@
 typedef struct cli_fixed_test {
     int n, dim;
     float *x;           /* n x dim, binarized (or grey for --binarize none) */
-    float *c;           /* n x 10 one-hot labels */
+    float *c;           /* n x classes one-hot labels */
+    int classes;        /* the data's n_classes (10 for Fashion-MNIST) */
     uint8_t *labels;    /* n labels */
 } cli_fixed_test;
 

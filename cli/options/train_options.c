@@ -27,7 +27,7 @@ void cli_train_cli_init(cli_train_cli *cli) {
         .lr = 1e-3, .lr_gamma = 0.5, .lr_step_epochs = 1.0, .weight_decay = -1.0,
         .epochs = 2, .batch = 128, .test_seed = 12345, .threads = 1, .blas_threads = 2,
         .iw_k = 1000, .iw_n = 1000, .iw_chunk = 50000, .data_dir = VT_FASHION_DIR,
-        .out = "out", .latent2 = 16, .pseudo_inputs = 50, .flow_depth = 4, .categories = 10,
+        .out = "out", .label_column = -1, .latent2 = 16, .pseudo_inputs = 50, .flow_depth = 4, .categories = 10,
         .temperature = 1.0, .temp_min = 0.5, .temp_rate = 1e-4, .miwae_m = 1, .ciwae_beta = 0.5,
         .latent_type = VT_LATENT_GAUSSIAN, .layer = VT_LAYER_LINEAR, .grad = VT_GRAD_REPARAM};
     const cli_opt table[] = {
@@ -54,7 +54,7 @@ void cli_train_cli_init(cli_train_cli *cli) {
         CHOICE("layer", layer, &vt_layer_names, "hidden layers: linear + activation, or gated (xW+b)*sigmoid(xV+c)"),
         INT("mog-components", mog_components, "C", 1, 4096, "mixture components of --prior mog"),
         CHOICE("likelihood", likelihood, &vt_lik_names,
-               "p(x|z): Bernoulli, Gaussian with fixed sigma, or Gaussian with learned sigma"),
+               "p(x|z): Bernoulli, Gaussian with fixed sigma, Gaussian with learned sigma, or continuous Bernoulli (grey values in [0, 1])"),
         REAL("lik-logsig", lik_logsig, "S", -20, 20, "Gaussian likelihood: (initial) log sigma"),
         CHOICE("estimator", estimator, &vt_estimator_names,
                "ELBO estimator: log p(x,z) - log q(z|x), closed-form KL, the IWAE bound, "
@@ -96,6 +96,12 @@ void cli_train_cli_init(cli_train_cli *cli) {
         INT("iw-n", iw_n, "N", 0, INT_MAX, "importance-sampled -log p(x) on the first N test images (0 skip)"),
         INT("iw-chunk", iw_chunk, "ROWS", 1, INT_MAX, "decoder rows per importance-sampling chunk (memory bound)"),
         STR("data-dir", data_dir, "DIR", "Fashion-MNIST directory (the four .gz IDX files)"),
+        STR("data", data, "FILE", "your own training examples instead of Fashion-MNIST: IDX, NPY or CSV"),
+        STR("labels", labels, "FILE", "labels of --data, one integer per example (IDX, NPY or CSV)"),
+        STR("test-data", test_data, "FILE", "your own test examples (with --data)"),
+        STR("test-labels", test_labels, "FILE", "labels of --test-data"),
+        INT("label-column", label_column, "C", -2, 1 << 20, "CSV: column holding the label (0-based; -1 none, -2 last)"),
+        REAL("val-split", val_split, "F", 0, 0.99, "hold out this fraction of the training examples and evaluate on them instead of the test set (0 off)"),
         STR("out", out, "DIR", "output directory: metrics.csv, checkpoint.vtck, images"),
         {.name = "resume", .kind = CLI_OPT_FLAG, .dest = &o->resume,
          .help = "continue from DIR/checkpoint.vtck if present, with the run's saved options"},
@@ -150,6 +156,12 @@ int cli_train_options_check(const cli_train_options *o, vt_error *err) {
                  o->fb_groups);
         return -1;
     }
+    if ((o->data && !o->test_data && !(o->val_split > 0)) ||
+        ((o->test_data || o->labels || o->test_labels) && !o->data)) {
+        vt_error_set(err, VT_EARG, "--data needs --test-data or --val-split; --labels, --test-data "
+                     "and --test-labels need --data");
+        return -1;
+    }
     if (o->lr_min > o->lr) {
         vt_error_set(err, VT_EARG, "--lr-min %g is above --lr %g", o->lr_min, o->lr);
         return -1;
@@ -176,7 +188,7 @@ int cli_train_model_config(const cli_train_options *o, int x_dim, vt_vae_config 
     cfg->mog_components = o->mog_components;
     cfg->likelihood = (vt_lik_kind)o->likelihood;
     cfg->lik_logsig = (float)o->lik_logsig;
-    cfg->n_classes = o->model == CLI_MODEL_CVAE ? VT_DATA_CLASSES : 0;
+    cfg->n_classes = o->model == CLI_MODEL_CVAE ? VT_DATA_CLASSES : 0;   /* own data: its classes */
     cfg->seed = (uint64_t)o->seed;
     cli_latent_model_config(o, cfg);
     return 0;

@@ -34,6 +34,9 @@ typedef struct cli_train_options {
     int epochs, batch, binarize, train_limit, test_limit, seed, test_seed;
     int threads, blas_threads, iw_k, iw_n, iw_chunk;
     const char *data_dir, *out;
+    const char *data, *labels, *test_data, *test_labels;   /* your own files */
+    int label_column;
+    double val_split;
     int resume;
     int checkpoint_every, force;
     /* latent models (vtape/vae.h, elbo.h) */
@@ -41,7 +44,7 @@ typedef struct cli_train_options {
     double temperature, temp_min, temp_rate, ciwae_beta;
 } cli_train_options;
 
-#define CLI_TRAIN_N_OPTS 68
+#define CLI_TRAIN_N_OPTS 72
 typedef struct cli_train_cli {
     cli_train_options o;
     cli_opt table[CLI_TRAIN_N_OPTS + 1];

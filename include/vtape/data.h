@@ -1,9 +1,13 @@
-/* vtape data: IDX files (MNIST / Fashion-MNIST format), datasets, mini-batches.
+/* vtape data: datasets from IDX, NPY and CSV files (or Fashion-MNIST), validation
+ * splits, mini-batches.
  *
  *   vt_error err;
  *   vt_dataset train, test;
  *   if (vt_dataset_load_fashion(&train, &test, VT_FASHION_DIR, &err) != 0)
  *       fprintf(stderr, "%s\n", err.msg);
+ *   // or your own data: any IDX, NPY or CSV file, labels optional
+ *   vt_dataset mine;
+ *   if (vt_dataset_read(&mine, "x.npy", "y.npy", NULL, &err) != 0) ...
  *   vt_batcher_opts o = { .batch_size = 128, .seed = 1, .binarize = VT_BIN_DYNAMIC };
  *   vt_batcher *b = vt_batcher_new(&train, &o, &err);
  *   float *x = malloc(128 * train.dim * sizeof *x);
@@ -33,18 +37,23 @@ extern "C" {
 #endif
 
 #define VT_FASHION_DIR "/usr/share/datasets/fashion-mnist"
-#define VT_DATA_CLASSES 10               /* labels are 0..9 */
-#define VT_IDX_MAX_DIMS 4
+#define VT_DATA_CLASSES 10               /* Fashion-MNIST labels are 0..9 */
+#define VT_DATA_MAX_CLASSES 256          /* labels are uint8_t: at most 256 classes */
+#define VT_IDX_MAX_DIMS 8
 #define VT_IDX_MAX_BYTES ((size_t)1 << 31) /* larger IDX payloads are refused */
 
-
 /* ---- IDX files: magic 00 00 <type> <ndim>, ndim big-endian uint32 dims, data ----
- * Plain or gzip (detected by the magic bytes 1f 8b, not by the file name). Only type
- * 0x08 (unsigned byte) is supported. */
+ * Plain or gzip (detected by the magic bytes 1f 8b, not by the file name). Elements
+ * are big-endian, of one of these types: */
+enum { VT_IDX_U8 = 0x08, VT_IDX_I8 = 0x09, VT_IDX_I16 = 0x0B, VT_IDX_I32 = 0x0C,
+       VT_IDX_F32 = 0x0D, VT_IDX_F64 = 0x0E };
 typedef struct vt_idx {
     int ndim;
     uint32_t dims[VT_IDX_MAX_DIMS];
-    size_t size;          /* product of dims: bytes in data */
+    int type;             /* VT_IDX_U8 ... VT_IDX_F64 */
+    int elem_size;        /* bytes per element: 1, 2, 4 or 8 */
+    size_t count;         /* product of dims: elements */
+    size_t size;          /* count * elem_size: bytes in data (raw, big-endian) */
     size_t data_offset;   /* where data starts in the file: 4 + 4 * ndim */
     uint8_t *data;        /* malloc'd; free with vt_idx_free */
 } vt_idx;
@@ -55,16 +64,63 @@ int vt_idx_read(vt_idx *out, const char *path, int want_ndim, const char *what,
                 vt_error *err);
 void vt_idx_free(vt_idx *idx);
 
+/* ---- NPY files (NumPy's .npy, format versions 1 to 3; plain or gzip) ----
+ * C order only; element types u1 i1 u2 i2 u4 i4 u8 i8 f4 f8, either byte order.
+ * Fortran order, object and structured dtypes are refused with a message. */
+#define VT_NPY_MAX_DIMS 8
+#define VT_NPY_MAX_HEADER 65536          /* longer headers are refused */
+typedef struct vt_npy {
+    int ndim;                            /* 0 for a scalar */
+    size_t dims[VT_NPY_MAX_DIMS];
+    char kind;                           /* 'u', 'i' or 'f' */
+    int elem_size;                       /* 1, 2, 4 or 8 */
+    int big_endian;
+    size_t count, size;                  /* elements; bytes in data */
+    size_t data_offset;
+    uint8_t *data;                       /* malloc'd; free with vt_npy_free */
+} vt_npy;
+int vt_npy_read(vt_npy *out, const char *path, vt_error *err);
+void vt_npy_free(vt_npy *npy);
+
 /* ---- datasets ---- */
 typedef struct vt_dataset {
     size_t n;            /* number of examples */
-    int height, width;   /* 28 x 28 for (Fashion-)MNIST */
-    int dim;             /* height * width */
-    float *pixels;       /* n * dim floats in [0, 1]; example i at pixels + i * dim */
-    uint8_t *labels;     /* n labels in 0..9, or NULL when loaded without labels */
+    int height, width;   /* image shape (28 x 28 for Fashion-MNIST); 1 x dim when the
+                            examples are not images */
+    int dim;             /* values per example */
+    float *pixels;       /* n * dim values; example i at pixels + i * dim (images: in
+                            [0, 1]; your own data: whatever the file held) */
+    uint8_t *labels;     /* n labels in 0..n_classes-1, or NULL without labels */
+    int n_classes;       /* 1 + the largest label (10 for Fashion-MNIST), 0 without */
 } vt_dataset;
 
-/* labels_path may be NULL (images only). On error *ds is zeroed and err filled. */
+/* ---- your own data: one file of examples, optionally one of labels ----
+ * Formats, told apart by their first bytes (gzip-compressed or not):
+ *   IDX  n x d1 x ... any element type; n x h x w is an image set
+ *   NPY  n x d1 x ...; n x h x w is an image set
+ *   CSV  one example per row, comma-separated numbers; an optional header row
+ *        (detected when its first field is not a number) and an optional label column
+ * uint8 elements (IDX type 0x08, NPY u1) are pixels and divided by 255; every other
+ * type is read as it is. Non-finite values are refused. Labels: a 1-D (or n x 1)
+ * integer IDX/NPY/CSV file with one label per example, values 0..255. */
+typedef struct vt_data_opts {
+    int csv_label_col;   /* CSV: column holding the label (0-based), -1: none
+                            (the default when opts is NULL), -2: the last one */
+} vt_data_opts;
+#define VT_CSV_LABEL_LAST (-2)
+int vt_dataset_read(vt_dataset *ds, const char *path, const char *labels_path,
+                    const vt_data_opts *opts, vt_error *err);
+/* A CSV file alone (vt_dataset_read picks it by content). */
+int vt_dataset_read_csv(vt_dataset *ds, const char *path, int label_col, vt_error *err);
+/* Move round(fraction * n) examples, chosen by `seed`, out of ds into val (both keep
+ * their order). fraction in (0, 1); each side keeps at least one example. */
+int vt_dataset_split(vt_dataset *ds, vt_dataset *val, double fraction, uint64_t seed,
+                     vt_error *err);
+/* Smallest and largest value; 1 when every value lies in [0, 1]. */
+int vt_dataset_range(const vt_dataset *ds, float *lo, float *hi);
+
+/* Fashion-MNIST style: images n x h x w (any IDX type) and labels 0..9.
+ * labels_path may be NULL (images only). On error *ds is zeroed and err filled. */
 int vt_dataset_load(vt_dataset *ds, const char *images_path, const char *labels_path,
                     vt_error *err);
 /* The four standard Fashion-MNIST files in dir (VT_FASHION_DIR when NULL):

@@ -64,6 +64,12 @@ vt_dist *vt_fullcov_normal(vt_ctx *ctx, vt_tensor *mu, vt_tensor *logsig, vt_ten
  * (gradients reach the picked means and log σ). */
 vt_dist *vt_mog(vt_ctx *ctx, int rows, vt_tensor *logits, vt_tensor *means, vt_tensor *logsigs);
 vt_dist *vt_bernoulli_logits(vt_ctx *ctx, vt_tensor *logits);   /* rsample: hard 0/1 */
+/* Continuous Bernoulli on [0, 1] with logits η (dist/continuous_bernoulli.c): the
+ * Bernoulli log-likelihood plus the normalizer log C(η) = log(η / tanh(η/2)), exact
+ * at η = 0 (log 2). rsample: inverse-CDF draws, not reparameterized. */
+vt_dist *vt_cont_bernoulli_logits(vt_ctx *ctx, vt_tensor *logits);
+vt_tensor *vt_cont_bernoulli_log_norm(vt_ctx *ctx, vt_tensor *logits);   /* elementwise */
+vt_tensor *vt_cont_bernoulli_mean(vt_ctx *ctx, vt_tensor *logits);      /* E[x]; no gradient */
 
 /* Relaxed discrete latents in log space (dist/concrete.c): the value of a Gumbel-softmax
  * draw is l = log_softmax((a + g)/τ) per group of `categories` (exp(l) is the relaxed
@@ -77,7 +83,7 @@ int vt_concrete_categories(const vt_dist *d);   /* C (1 for binary), 0 for other
 
 extern const vt_dist_ops vt_concrete_ops, vt_binary_concrete_ops;
 extern const vt_dist_ops vt_normal_ops, vt_std_normal_ops, vt_fullcov_normal_ops, vt_mog_ops,
-    vt_bernoulli_ops;
+    vt_bernoulli_ops, vt_cont_bernoulli_ops;
 
 /* KL(q ‖ p) per row of q (rows x 1): a registered closed form when one exists for
  * (q->ops, p->ops), else a one-sample Monte-Carlo estimate log q(z) − log p(z). */

@@ -28,10 +28,14 @@ typedef enum { VT_LATENT_GAUSSIAN, VT_LATENT_GUMBEL, VT_LATENT_BERNOULLI } vt_la
 typedef enum { VT_LAYER_LINEAR, VT_LAYER_GATED } vt_layer_kind;
 extern const vt_names vt_latent_type_names;   /* "gaussian", "gumbel", "bernoulli" */
 extern const vt_names vt_layer_names;         /* "linear", "gated" */
-typedef enum { VT_LIK_BERNOULLI, VT_LIK_GAUSSIAN_FIXED, VT_LIK_GAUSSIAN_LEARNED } vt_lik_kind;
+/* Bernoulli: binary (or binarized) data; continuous Bernoulli: values in [0, 1];
+ * Gaussian: real values, with a fixed or learned per-dimension σ. */
+typedef enum { VT_LIK_BERNOULLI, VT_LIK_GAUSSIAN_FIXED, VT_LIK_GAUSSIAN_LEARNED,
+               VT_LIK_CONT_BERNOULLI } vt_lik_kind;
 extern const vt_names vt_posterior_names;   /* "diag", "fullcov", "planar", "iaf" */
 extern const vt_names vt_prior_names;       /* "std_normal", "mog", "vamp" */
-extern const vt_names vt_lik_names;         /* "bernoulli", "gaussian", "gaussian_learned" */
+extern const vt_names vt_lik_names;         /* "bernoulli", "gaussian", "gaussian_learned",
+                                               "continuous_bernoulli" */
 
 #define VT_VAE_MAX_HIDDEN 6
 typedef struct vt_vae_config {

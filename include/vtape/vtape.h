@@ -69,5 +69,6 @@
 #include "vtape/vae.h"
 #include "vtape/checkpoint.h"
 #include "vtape/data.h"
+#include "vtape/diagnostics.h"
 
 #endif

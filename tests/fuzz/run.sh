@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Build the libFuzzer harnesses (clang) for the IDX, gzip and checkpoint readers, replay
+# Build the libFuzzer harnesses (clang) for the IDX, gzip, checkpoint, NPY and CSV readers, replay
 # the kept regression inputs, then fuzz each target for a bounded time and print its
 # execution count. A crash fails the run; keep the input it wrote as a regression:
 #   cp <work>/crash-<target>-* tests/fuzz/regress/<target>/
@@ -31,14 +31,14 @@ done
 
 clang "${cflags[@]}" "${san[@]}" tests/fuzz/make_seeds.c "${objs[@]}" "${libs[@]}" -o "$work/make_seeds"
 status=0
-for t in idx gzip checkpoint; do
+for t in idx gzip checkpoint npy csv; do
   clang "${cflags[@]}" "${san[@]}" -fsanitize=fuzzer "tests/fuzz/fuzz_$t.c" "${objs[@]}" \
         "${libs[@]}" -o "$work/fuzz_$t"
   rm -rf "$work/corpus/$t" && mkdir -p "$work/corpus/$t"
 done
 "$work/make_seeds" "$work/corpus"
 opts=(-malloc_limit_mb=256 -rss_limit_mb=1024 -timeout=10 -print_final_stats=1)
-for t in idx gzip checkpoint; do
+for t in idx gzip checkpoint npy csv; do
   mapfile -t kept < <(find "tests/fuzz/regress/$t" -type f ! -name '.*' 2>/dev/null)
   if ((${#kept[@]})); then
     "$work/fuzz_$t" "${opts[@]}" "${kept[@]}" >"$work/regress-$t.log" 2>&1 ||

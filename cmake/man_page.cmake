@@ -1,0 +1,23 @@
+# vtape(1) from the command's --help output: cmake -DVTAPE=... -DOUT=... -DVERSION=... -P
+function(help_text out)
+  execute_process(COMMAND ${VTAPE} ${ARGN} --help OUTPUT_VARIABLE text RESULT_VARIABLE rc)
+  if(NOT rc EQUAL 0)
+    message(FATAL_ERROR "${VTAPE} ${ARGN} --help exited with ${rc}")
+  endif()
+  # roff: backslashes doubled; lines starting with . or ' escaped.
+  string(REPLACE "\\" "\\e" text "${text}")
+  string(REGEX REPLACE "(^|\n)([.'])" "\\1\\\\&\\2" text "${text}")
+  set(${out} "${text}" PARENT_SCOPE)
+endfunction()
+
+help_text(overview)
+set(page ".TH VTAPE 1 \"\" \"vtape ${VERSION}\" \"User Commands\"\n")
+string(APPEND page ".SH NAME\nvtape \\- train and evaluate variational autoencoders\n")
+string(APPEND page ".SH SYNOPSIS\n.B vtape\n\\fIcommand\\fR [\\fIoptions\\fR]\n")
+string(APPEND page ".SH DESCRIPTION\n.nf\n${overview}.fi\n")
+foreach(cmd train eval sample plot)
+  help_text(text ${cmd})
+  string(TOUPPER ${cmd} title)
+  string(APPEND page ".SH VTAPE ${title}\n.nf\n${text}.fi\n")
+endforeach()
+file(WRITE ${OUT} "${page}")
