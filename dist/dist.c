@@ -1,6 +1,7 @@
 /* What every distribution shares: construction in the arena, the poison dist that a
  * failed constructor returns, and the calls through the vtable that pass poison on. */
 #include "dist/internal.h"
+#include "vtape/stopgrad.h"
 #include <string.h>
 
 vt_dist *vt_dist_new(vt_ctx *ctx, const vt_dist_ops *ops, int rows, int dim) {
@@ -60,4 +61,14 @@ vt_tensor *vt_dist_log_prob(vt_ctx *ctx, vt_dist *d, vt_tensor *x) {
     if (!vt_dist_ok(ctx, "vt_dist_log_prob", d)) return vt_fail(ctx, "vt_dist_log_prob: no dist");
     if (!vt_check(ctx, d->ops->name, x)) return vt_fail(ctx, "%s.log_prob: bad input", d->ops->name);
     return d->ops->log_prob(ctx, d, x);
+}
+
+vt_dist *vt_dist_detach(vt_ctx *ctx, vt_dist *d) {
+    if (!vt_dist_ok(ctx, "vt_dist_detach", d)) return vt_dist_poison(ctx);
+    vt_dist *c = vt_dist_new(ctx, d->ops, d->rows, d->dim);
+    if (c->ops != d->ops) return c;
+    *c = *d;
+    for (int i = 0; i < 4; i++)
+        if (d->p[i]) c->p[i] = vt_detach(ctx, d->p[i]);
+    return c;
 }

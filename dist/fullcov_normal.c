@@ -107,7 +107,7 @@ const vt_dist_ops vt_fullcov_normal_ops = {"fullcov_normal", fullcov_rsample, fu
 vt_dist *vt_fullcov_normal(vt_ctx *ctx, vt_tensor *mu, vt_tensor *logsig, vt_tensor *lprime) {
     if (!vt_dist_params_ok(ctx, "vt_fullcov_normal", 3, (vt_tensor *[]){mu, logsig, lprime})) return vt_dist_poison(ctx);
     vt_dist *d = vt_dist_new(ctx, &vt_fullcov_normal_ops, vt_rows(mu), vt_cols(mu));
-    if (d->ops == &vt_fullcov_normal_ops) { d->p[0] = mu; d->p[1] = logsig; d->p[2] = lprime; }
+    if (d->ops == &vt_fullcov_normal_ops) { d->p[0] = mu; d->p[1] = logsig; d->p[2] = lprime; d->flags = VT_DIST_OWN_SAMPLE; }
     return d;
 }
 

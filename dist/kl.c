@@ -15,6 +15,8 @@ static vt_kl_fn find_rule(const vt_dist *q, const vt_dist *p) {
         {&vt_normal_ops, &vt_std_normal_ops, vt_kl_rule_normal_std},
         {&vt_normal_ops, &vt_normal_ops, vt_kl_rule_normal_normal},
         {&vt_fullcov_normal_ops, &vt_std_normal_ops, vt_kl_fullcov_std},
+        {&vt_concrete_ops, &vt_concrete_ops, vt_kl_concrete},
+        {&vt_binary_concrete_ops, &vt_binary_concrete_ops, vt_kl_binary_concrete},
     };
     for (size_t i = 0; i < sizeof builtin / sizeof builtin[0]; i++)
         if (builtin[i].q == q->ops && builtin[i].p == p->ops) return builtin[i].fn;

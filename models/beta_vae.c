@@ -14,5 +14,6 @@ int vt_beta_vae_loss(vt_ctx *ctx, vt_vae *v, vt_tensor *x, vt_tensor *c,
         return -1;
     }
     o.beta = vt_beta_at(schedule, step);
+    vt_vae_set_step(v, step);   /* the temperature of relaxed latents follows the step too */
     return vt_vae_loss(ctx, v, x, c, &o, out);
 }

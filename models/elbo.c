@@ -1,83 +1,130 @@
-/* ELBO estimators, generic over any (posterior, prior, likelihood) triple.
+/* ELBO estimators, generic over any latent model (one latent, or named sites):
  *
- *   (A) generic:   L = E_q[log p(x|z) + log p(z) − log q(z|x)]
- *   (B) analytic:  L = E_q[log p(x|z)] − KL(q ‖ p)
- *   IWAE:          L_K = E[log (1/K) Σ_k w_k],  w_k = p(x, z_k) / q(z_k|x)
+ *   (A) generic:   L = E_q[log p(x|z) + Σ_s log p_s(z_s) − log q_s(z_s)]
+ *   (B) analytic:  L = E_q[log p(x|z)] − Σ_s KL_s, closed-form per site where it applies
+ *   IWAE, MIWAE, CIWAE on log w = log p(x, z) − log q(z|x)   (elbo_iw.c)
  *
  * K samples per datapoint are drawn at once (rows s·R + r), so the decoder runs one
  * batch of K·R rows. The loss is the batch mean of rec + β·KL; free bits replace the
- * KL by Σ_g max(λ, KL_g), KL_g the batch-mean KL of latent group g. */
-#include "vtape/elbo.h"
+ * KL by Σ_sites Σ_g max(λ, KL_g), KL_g the batch-mean KL of latent group g. */
+#include "models/elbo_internal.h"
 #include "vtape/ops.h"
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-
-
-static const char *const estimator_names[] = {"generic", "analytic", "iwae"};
+static const char *const estimator_names[] = {"generic", "analytic", "iwae", "miwae", "ciwae"};
 const vt_names vt_estimator_names = VT_NAMES(estimator_names);
 
 int vt_estimator_parse(const char *name) { return vt_names_find(&vt_estimator_names, name); }
 
 const char *vt_estimator_name(vt_estimator e) { return vt_names_get(&vt_estimator_names, (int)e); }
 
+static const char *const grad_names[] = {"reparam", "stl", "dreg"};
+const vt_names vt_grad_estimator_names = VT_NAMES(grad_names);
+
+int vt_grad_estimator_parse(const char *name) { return vt_names_find(&vt_grad_estimator_names, name); }
+
+const char *vt_grad_estimator_name(vt_grad_estimator g) {
+    return vt_names_get(&vt_grad_estimator_names, (int)g);
+}
+
 vt_elbo_opts vt_elbo_defaults(void) {
-    return (vt_elbo_opts){.estimator = VT_EST_ANALYTIC, .k = 1, .beta = 1.0f};
+    return (vt_elbo_opts){.estimator = VT_EST_ANALYTIC, .k = 1, .beta = 1.0f, .miwae_m = 1,
+                          .ciwae_beta = 0.5f};
 }
 
-static double mean_of(const vt_tensor *t) {
-    double s = 0;
-    size_t n = vt_numel(t);
-    for (size_t i = 0; i < n; i++) s += t->data[i];
-    return s / (double)n;
+static int is_iw(vt_estimator e) {
+    return e == VT_EST_IWAE || e == VT_EST_MIWAE || e == VT_EST_CIWAE;
 }
 
-/* Per-dimension KL(N(μ, σ²) ‖ N(0, 1)) = ½(μ² + σ² − 1) − log σ, from tape ops. Plain
- * exp rather than expm1: the result only meets a floor λ of tenths of a nat, where
- * the ~1e-7 lost to cancellation near σ = 1 does not matter. */
-static vt_tensor *kl_dims_normal_std(vt_ctx *ctx, vt_tensor *mu, vt_tensor *ls) {
-    vt_tensor *var = vt_exp(ctx, vt_scale(ctx, ls, 2.0f));
-    vt_tensor *t = vt_add_scalar(ctx, vt_add(ctx, vt_square(ctx, mu), var), -1.0f);
-    return vt_axpby(ctx, 0.5f, t, -1.0f, ls);
-}
-
-/* Σ_g max(λ, KL_g) over groups of the batch-mean per-dimension KL. */
-static vt_tensor *free_bits_kl(vt_ctx *ctx, vt_dist *q, vt_dist *p, vt_tensor *kl_rows,
-                               const vt_elbo_opts *o) {
-    if (q->ops == &vt_normal_ops && p->ops == &vt_std_normal_ops) {
-        int Z = q->dim, G = o->fb_groups > 0 ? o->fb_groups : Z;
-        if (Z % G != 0)
-            return vt_fail(ctx, "vt_elbo: %d free-bits groups do not divide latent size %d", G, Z);
-        vt_tensor *per_dim = vt_mean_cols(ctx, kl_dims_normal_std(ctx, q->p[0], q->p[1]));
-        vt_tensor *groups = vt_sum_rows(ctx, vt_reshape(ctx, per_dim, 2, (int[]){G, Z / G}));
-        return vt_sum(ctx, vt_clamp_min(ctx, groups, o->free_bits));
+static int check_opts(vt_ctx *ctx, const vt_elbo_opts *o) {
+    if (o->free_bits < 0 || !(o->beta >= 0)) {
+        vt_fail(ctx, "vt_elbo: beta %g and free bits %g must be >= 0", o->beta, o->free_bits);
+        return 0;
     }
-    /* Other pairs: the whole latent is one group. */
-    if (o->fb_groups > 1)
-        return vt_fail(ctx, "vt_elbo: free-bits groups need a normal posterior and a "
-                            "standard normal prior (got %s and %s)", q->ops->name, p->ops->name);
-    return vt_clamp_min(ctx, vt_mean(ctx, kl_rows), o->free_bits);
-}
-
-/* Per-datapoint mean over K samples of a (K·R) x 1 tensor, into out[R]. */
-static void mean_over_samples(const vt_tensor *t, int K, int R, float *out) {
-    for (int r = 0; r < R; r++) {
-        double s = 0;
-        for (int k = 0; k < K; k++) s += t->data[(size_t)k * R + r];
-        out[r] = (float)(s / K);
+    if ((unsigned)o->estimator > VT_EST_CIWAE || (unsigned)o->grad > VT_GRAD_DREG ||
+        !(o->ciwae_beta >= 0 && o->ciwae_beta <= 1) || o->miwae_m < 0) {
+        vt_fail(ctx, "vt_elbo: bad options (estimator %d, grad %d, ciwae beta %g, miwae m %d)",
+                (int)o->estimator, (int)o->grad, o->ciwae_beta, o->miwae_m);
+        return 0;
     }
+    if (o->grad == VT_GRAD_STL && o->estimator == VT_EST_ANALYTIC) {
+        vt_fail(ctx, "vt_elbo: sticking the landing scores log q at the sample: use generic or "
+                     "an importance-weighted estimator, not analytic");
+        return 0;
+    }
+    if (o->grad == VT_GRAD_DREG && o->estimator != VT_EST_IWAE && o->estimator != VT_EST_MIWAE) {
+        vt_fail(ctx, "vt_elbo: DReG is a gradient of the iwae and miwae bounds (got %s)",
+                vt_estimator_name(o->estimator));
+        return 0;
+    }
+    return 1;
 }
 
-int vt_elbo(vt_ctx *ctx, const vt_latent_model *m, vt_tensor *x, vt_tensor *c,
-            const vt_elbo_opts *opts, vt_elbo_terms *out) {
+/* STL and DReG score log q with detached parameters. That drops only the score term
+ * when every posterior factor depends on x alone; a factor built from another site's
+ * sample would also lose the path through that sample (and, for DReG, carry its
+ * weight into its parameters). The trace cannot tell which factors use which samples,
+ * so guides of more than one site are refused (conservatively: a mean-field guide
+ * would be fine). */
+static int check_stl_sites(vt_ctx *ctx, const vt_trace *tr, vt_grad_estimator g) {
+    if (tr->n_sites == 1) return 1;
+    vt_fail(ctx, "vt_elbo: %s needs every posterior factor to depend on x only; with %d "
+                 "sites, site %s may depend on other latents (use reparam)",
+            vt_grad_estimator_name(g), tr->n_sites, tr->site[1].name);
+    return 0;
+}
+
+/* (B): Σ_s KL_s per row; loss −E log p(x|z) + β·(KL or free-bits term). */
+static int analytic(vt_ctx *ctx, vt_trace *tr, vt_tensor *log_px, const vt_elbo_opts *o,
+                    vt_elbo_terms *out) {
+    vt_tensor *kl[VT_TRACE_MAX_SITES], *kl_rows = NULL;
+    for (int i = 0; i < tr->n_sites; i++) {
+        kl[i] = vt_elbo_site_kl(ctx, tr, i);                          /* R x 1 */
+        if (vt_ctx_error(ctx)) return -1;
+        out->site_kl[i].kl = vt_elbo_mean_of(kl[i]);
+        kl_rows = kl_rows ? vt_add(ctx, kl_rows, kl[i]) : kl[i];
+    }
+    out->kl = vt_elbo_mean_of(kl_rows);
+    vt_tensor *kl_term = o->free_bits > 0 ? vt_elbo_free_bits(ctx, tr, kl, o)
+                                          : vt_mean(ctx, kl_rows);
+    out->loss = vt_axpby(ctx, -1.0f, vt_mean(ctx, log_px), o->beta, kl_term);
+    vt_elbo_mean_over_samples(log_px, tr->k, tr->rows, out->elbo_rows);
+    for (int r = 0; r < tr->rows; r++) out->elbo_rows[r] -= kl_rows->data[r];
+    return vt_ctx_error(ctx) ? -1 : 0;
+}
+
+/* (A) and the importance-weighted bounds: log q − log p at the guide's samples. */
+static int sampled(vt_ctx *ctx, vt_trace *tr, vt_tensor *log_px, const vt_elbo_opts *o,
+                   vt_elbo_terms *out) {
+    vt_tensor *ratio[VT_TRACE_MAX_SITES], *log_ratio = NULL;
+    int stl = o->grad != VT_GRAD_REPARAM;
+    for (int i = 0; i < tr->n_sites; i++) {
+        ratio[i] = vt_elbo_site_log_ratio(ctx, &tr->site[i], stl);   /* K·R x 1 */
+        if (vt_ctx_error(ctx)) return -1;
+        out->site_kl[i].kl = vt_elbo_mean_of(ratio[i]);
+        log_ratio = log_ratio ? vt_add(ctx, log_ratio, ratio[i]) : ratio[i];
+    }
+    out->kl = vt_elbo_mean_of(log_ratio);
+    vt_tensor *log_w = vt_sub(ctx, log_px, log_ratio);                /* K·R x 1 */
+    if (is_iw(o->estimator)) return vt_elbo_iw(ctx, tr, log_w, o, out);
+    vt_tensor *kl_term = o->free_bits > 0 ? vt_elbo_free_bits(ctx, tr, ratio, o)
+                                          : vt_mean(ctx, log_ratio);
+    out->loss = vt_axpby(ctx, -1.0f, vt_mean(ctx, log_px), o->beta, kl_term);
+    vt_elbo_mean_over_samples(log_w, tr->k, tr->rows, out->elbo_rows);
+    return vt_ctx_error(ctx) ? -1 : 0;
+}
+
+int vt_model_elbo(vt_ctx *ctx, const vt_model *m, vt_tensor *x, vt_tensor *c,
+                  const vt_elbo_opts *opts, vt_elbo_terms *out) {
     vt_elbo_opts o = opts ? *opts : vt_elbo_defaults();
     if (!out) return vt_fail(ctx, "vt_elbo: out is NULL"), -1;
     memset(out, 0, sizeof *out);
     if (!ctx) return -1;
-    if (!m || !m->posterior || !m->prior || !m->likelihood) {
-        vt_fail(ctx, "vt_elbo: the model or one of its posterior, prior, likelihood is NULL");
+    if (!m || !m->guide || !m->model) {
+        vt_fail(ctx, "vt_elbo: the model or its guide or model function is NULL");
         return -1;
     }
     if (o.k < 0) {
@@ -85,67 +132,45 @@ int vt_elbo(vt_ctx *ctx, const vt_latent_model *m, vt_tensor *x, vt_tensor *c,
         return -1;
     }
     int K = o.k > 0 ? o.k : 1;
-    if (!vt_check(ctx, "vt_elbo", x)) return -1;
-    if (o.free_bits < 0 || !(o.beta >= 0)) {
-        vt_fail(ctx, "vt_elbo: beta %g and free bits %g must be >= 0", o.beta, o.free_bits);
-        return -1;
-    }
+    if (o.estimator == VT_EST_MIWAE && o.miwae_m > 1) K *= o.miwae_m;
+    if (!vt_check(ctx, "vt_elbo", x) || !check_opts(ctx, &o)) return -1;
     int R = vt_rows(x);
-    vt_ctx_set_scope(ctx, "posterior q(z|x)");
-    vt_dist *q = m->posterior(ctx, m, x, c);
-    vt_ctx_set_scope(ctx, "prior p(z)");
-    vt_dist *p = m->prior(ctx, m, R, c);
-    if (!q || !p || vt_ctx_error(ctx)) {
-        if (!vt_ctx_error(ctx)) vt_fail(ctx, "vt_elbo: the model gave no posterior or prior");
-        return -1;
-    }
-    vt_ctx_set_scope(ctx, "posterior sample z ~ q(z|x)");
-    vt_tensor *z = q->ops->rsample(ctx, q, K);                       /* K·R x Z */
-    vt_ctx_set_scope(ctx, "likelihood p(x|z)");
-    vt_dist *lik = m->likelihood(ctx, m, z, c);
-    if (!lik) {
-        if (!vt_ctx_error(ctx)) vt_fail(ctx, "vt_elbo: the model gave no likelihood");
-        return -1;
-    }
+    vt_trace tr;
+    vt_trace_init(&tr, VT_TRACE_GUIDE, K, R);
+    if (o.grad == VT_GRAD_DREG) tr.grad_scale = vt_zeros(ctx, 2, (int[]){K * R, 1});
+    vt_dist *lik = vt_trace_run(ctx, m, x, c, &tr);
+    if (!lik || (o.grad != VT_GRAD_REPARAM && !check_stl_sites(ctx, &tr, o.grad))) return -1;
     vt_ctx_set_scope(ctx, "reconstruction log p(x|z)");
-    vt_tensor *log_px = lik->ops->log_prob(ctx, lik, x);              /* K·R x 1 */
-    vt_ctx_set_scope(ctx, "KL(q(z|x) || p(z))");
-    float *elbo_rows = vt_arena_alloc(ctx, (size_t)R * sizeof(float));
-    if (!elbo_rows || vt_ctx_error(ctx)) return -1;
-    out->rec = -mean_of(log_px);
-
-    if (o.estimator == VT_EST_ANALYTIC) {
-        vt_tensor *kl_rows = vt_kl(ctx, q, p);                        /* R x 1 */
-        if (vt_ctx_error(ctx)) return -1;
-        out->kl = mean_of(kl_rows);
-        vt_tensor *kl_term = o.free_bits > 0 ? free_bits_kl(ctx, q, p, kl_rows, &o)
-                                             : vt_mean(ctx, kl_rows);
-        out->loss = vt_axpby(ctx, -1.0f, vt_mean(ctx, log_px), o.beta, kl_term);
-        mean_over_samples(log_px, K, R, elbo_rows);
-        for (int r = 0; r < R; r++) elbo_rows[r] -= kl_rows->data[r];
-    } else {
-        /* log q − log p at the sample: the KL's Monte-Carlo integrand */
-        vt_tensor *log_ratio = vt_sub(ctx, q->ops->log_prob(ctx, q, z), p->ops->log_prob(ctx, p, z));
-        if (vt_ctx_error(ctx)) return -1;
-        out->kl = mean_of(log_ratio);
-        vt_tensor *log_w = vt_sub(ctx, log_px, log_ratio);            /* K·R x 1 */
-        if (o.estimator == VT_EST_IWAE) {
-            vt_tensor *iw = vt_logmeanexp_samples(ctx, vt_reshape(ctx, log_w, 2, (int[]){K, R}));
-            out->loss = vt_scale(ctx, vt_mean(ctx, iw), -1.0f);
-            if (vt_ctx_error(ctx)) return -1;
-            memcpy(elbo_rows, iw->data, (size_t)R * sizeof(float));
-        } else {
-            vt_tensor *kl_term = o.free_bits > 0 ? free_bits_kl(ctx, q, p, log_ratio, &o)
-                                                 : vt_mean(ctx, log_ratio);
-            out->loss = vt_axpby(ctx, -1.0f, vt_mean(ctx, log_px), o.beta, kl_term);
-            mean_over_samples(log_w, K, R, elbo_rows);
-        }
+    vt_tensor *log_px = vt_dist_log_prob(ctx, lik, x);               /* K·R x 1 */
+    out->elbo_rows = vt_arena_alloc(ctx, (size_t)R * sizeof(float));
+    if (!out->elbo_rows || vt_ctx_error(ctx)) return -1;
+    if (vt_rows(log_px) != K * R) {
+        vt_fail(ctx, "vt_elbo: the likelihood scored %d rows, expected %d samples x %d rows",
+                vt_rows(log_px), K, R);
+        return -1;
     }
+    out->rec = -vt_elbo_mean_of(log_px);
+    out->n_sites = tr.n_sites;
+    for (int i = 0; i < tr.n_sites; i++) out->site_kl[i].name = tr.site[i].name;
+    vt_ctx_set_scope(ctx, "KL(q(z|x) || p(z)), per site");
+    int rc = o.estimator == VT_EST_ANALYTIC ? analytic(ctx, &tr, log_px, &o, out)
+                                            : sampled(ctx, &tr, log_px, &o, out);
     vt_ctx_set_scope(ctx, NULL);
-    if (vt_ctx_error(ctx)) return -1;
+    if (rc != 0 || vt_ctx_error(ctx)) return -1;
     double s = 0;
-    for (int r = 0; r < R; r++) s += elbo_rows[r];
+    for (int r = 0; r < R; r++) s += out->elbo_rows[r];
     out->elbo = s / R;
-    out->elbo_rows = elbo_rows;
     return 0;
+}
+
+int vt_elbo(vt_ctx *ctx, const vt_latent_model *m, vt_tensor *x, vt_tensor *c,
+            const vt_elbo_opts *opts, vt_elbo_terms *out) {
+    if (!out) return vt_fail(ctx, "vt_elbo: out is NULL"), -1;
+    if (!m || !m->posterior || !m->prior || !m->likelihood) {
+        memset(out, 0, sizeof *out);
+        vt_fail(ctx, "vt_elbo: the model or one of its posterior, prior, likelihood is NULL");
+        return -1;
+    }
+    vt_model g = vt_model_from_latent(m);
+    return vt_model_elbo(ctx, &g, x, c, opts, out);
 }

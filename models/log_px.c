@@ -1,20 +1,26 @@
 /* Importance-sampled log p(x) = log (1/L) Σ_l p(x, z_l) / q(z_l | x), z_l ~ q(z | x):
  * what `vtape eval` reports. Samples are drawn in pieces of bounded size and combined
  * with a running log-sum-exp in double, so memory does not grow with L. */
-#include "vtape/elbo.h"
+#include "models/trace_internal.h"
 #include "vtape/ops.h"
 #include <math.h>
 #include <stdlib.h>
 
-/* log w = log p(x|z) + log p(z) − log q(z|x) for K samples of R datapoints (K·R x 1). */
-static vt_tensor *log_weights(vt_ctx *ctx, const vt_latent_model *m, vt_tensor *x, vt_tensor *c,
+/* log w = log p(x|z) + Σ_s log p_s(z_s) − log q_s(z_s) for K samples of R datapoints
+ * (K·R x 1), for a model of any number of latent sites. */
+static vt_tensor *log_weights(vt_ctx *ctx, const vt_model *m, vt_tensor *x, vt_tensor *c,
                               int K) {
-    vt_dist *q = m->posterior(ctx, m, x, c);
-    vt_dist *p = m->prior(ctx, m, vt_rows(x), c);
-    vt_tensor *z = vt_dist_rsample(ctx, q, K);
-    vt_dist *lik = m->likelihood(ctx, m, z, c);
-    return vt_add(ctx, vt_dist_log_prob(ctx, lik, x),
-                  vt_sub(ctx, vt_dist_log_prob(ctx, p, z), vt_dist_log_prob(ctx, q, z)));
+    vt_trace tr;
+    vt_trace_init(&tr, VT_TRACE_GUIDE, K, vt_rows(x));
+    vt_dist *lik = vt_trace_run(ctx, m, x, c, &tr);
+    if (!lik) return vt_fail(ctx, "vt_log_px: the model failed");
+    vt_tensor *log_w = vt_dist_log_prob(ctx, lik, x);
+    for (int i = 0; i < tr.n_sites; i++) {
+        const vt_site *s = &tr.site[i];
+        log_w = vt_add(ctx, log_w, vt_sub(ctx, vt_dist_log_prob(ctx, s->p, s->z),
+                                          vt_dist_log_prob(ctx, s->q, s->z)));
+    }
+    return log_w;
 }
 
 /* Fold K·R weights into the running (max, Σ exp(w − max)) of each datapoint. */
@@ -34,8 +40,14 @@ static void lse_accumulate(const float *log_w, int K, int R, double *max, double
 
 int vt_log_px(vt_ctx *ctx, const vt_latent_model *m, const float *x, const float *c, int n,
               int d, int dc, int samples, int chunk_rows, double *out) {
+    vt_model g = vt_model_from_latent(m);
+    return vt_model_log_px(ctx, m ? &g : NULL, x, c, n, d, dc, samples, chunk_rows, out);
+}
+
+int vt_model_log_px(vt_ctx *ctx, const vt_model *m, const float *x, const float *c, int n,
+                    int d, int dc, int samples, int chunk_rows, double *out) {
     if (!ctx) return -1;
-    if (!m || !m->posterior || !m->prior || !m->likelihood || !x || !out || n < 1 || d < 1 ||
+    if (!m || !m->guide || !m->model || !x || !out || n < 1 || d < 1 ||
         samples < 1 || (c && dc < 1)) {
         vt_fail(ctx, "vt_log_px: bad arguments (model %s, n %d, d %d, samples %d)",
                 m ? "given" : "NULL", n, d, samples);

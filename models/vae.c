@@ -1,9 +1,13 @@
-/* The VAE:  q(z|x) = N(mu(x), diag σ(x)²)  (or full covariance),  p(z) = N(0, I)
- * (or a learnable mixture),  p(x|z) = Bernoulli(sigmoid(f(z)))  (or Gaussian).
- * Encoder and decoder are MLPs; the ELBO and its gradients come from elbo.c and the
- * tape. With n_classes > 0 both networks also see a one-hot label (the CVAE). */
-#include "vtape/vae.h"
-#include "vtape/ops.h"
+/* The VAE:  q(z|x) = N(mu(x), diag σ(x)²)  (or full covariance, or a flow, or a
+ * relaxed discrete latent),  p(z) = N(0, I)  (or a learnable mixture, or the
+ * VampPrior),  p(x|z) = Bernoulli(sigmoid(f(z)))  (or Gaussian); with two levels, the
+ * hierarchical VAE of hvae.c. Encoder and decoder are MLPs (vae_net.c); the callbacks
+ * are in vae_parts.c; the ELBO and its gradients come from elbo.c and the tape. With
+ * n_classes > 0 both networks also see a one-hot label (the CVAE). */
+#include "models/trace_internal.h"
+#include "models/vae_internal.h"
+#include <limits.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,73 +16,71 @@ vt_vae_config vt_vae_default_config(void) {
     return (vt_vae_config){.x_dim = 784, .n_hidden = 2, .hidden = {512, 256}, .latent = 32,
                            .act = VT_ACT_RELU, .posterior = VT_POSTERIOR_DIAG,
                            .prior = VT_PRIOR_STD_NORMAL, .mog_components = 10,
-                           .likelihood = VT_LIK_BERNOULLI, .lik_logsig = 0.0f};
+                           .likelihood = VT_LIK_BERNOULLI, .lik_logsig = 0.0f,
+                           .levels = 1, .latent2 = 16, .pseudo_inputs = 50, .flow_depth = 4,
+                           .latent_type = VT_LATENT_GAUSSIAN, .categories = 10,
+                           .temperature = 1.0f, .temp_min = 0.5f, .temp_rate = 1e-4f,
+                           .layer = VT_LAYER_LINEAR};
 }
 
-/* 2Z (+ Z² for the full covariance), or -1 when that passes INT_MAX. */
+/* Encoder output columns, or -1 when they pass INT_MAX (vt_vae_enc_cols computes them
+ * in int once this has passed). */
 static int enc_out_cols(const vt_vae_config *c) {
-    int zz = 0, two = 0;
-    if (c->posterior == VT_POSTERIOR_FULLCOV && !vt_int_mul(c->latent, c->latent, &zz)) return -1;
-    if (!vt_int_mul(2, c->latent, &two) || zz > INT_MAX - two) return -1;
-    return two + zz;
-}
-
-/* ---- the three functions the ELBO estimators call ---- */
-
-static vt_tensor *with_condition(vt_ctx *ctx, vt_tensor *h, vt_tensor *c) {
-    if (!c) return h;
-    int k = vt_rows(h) / vt_rows(c);   /* K samples share their datapoint's label */
-    return vt_concat_cols(ctx, h, k > 1 ? vt_repeat_rows(ctx, c, k) : c);
-}
-
-static int check_condition(vt_ctx *ctx, const vt_vae *v, vt_tensor *c) {
-    if ((v->cfg.n_classes > 0) != (c != NULL)) {
-        vt_fail(ctx, "vae: a model with %d classes %s a condition", v->cfg.n_classes,
-                c ? "takes no" : "needs");
-        return 0;
-    }
-    if (c && vt_cols(c) != v->cfg.n_classes) {
-        char s[48];
-        vt_fail(ctx, "vae: condition is %s, need R x %d one-hot", vt_shape_str(c, s),
-                v->cfg.n_classes);
-        return 0;
-    }
-    return 1;
-}
-
-static vt_dist *posterior(vt_ctx *ctx, const vt_latent_model *m, vt_tensor *x, vt_tensor *c) {
-    const vt_vae *v = m->self;
-    if (!check_condition(ctx, v, c)) return NULL;
-    if (vt_check(ctx, "vae.posterior", x) && vt_cols(x) != v->cfg.x_dim) {
-        char s[48];
-        vt_fail(ctx, "vae.posterior: x is %s, the model takes %d columns", vt_shape_str(x, s),
-                v->cfg.x_dim);
-        return NULL;
-    }
-    int Z = v->cfg.latent;
-    vt_tensor *o = vt_mlp_forward(ctx, &v->enc, with_condition(ctx, x, c));
-    vt_tensor *mu = vt_slice_cols(ctx, o, 0, Z), *logsig = vt_slice_cols(ctx, o, Z, Z);
-    if (v->cfg.posterior == VT_POSTERIOR_FULLCOV)
-        return vt_fullcov_normal(ctx, mu, logsig, vt_slice_cols(ctx, o, 2 * Z, Z * Z));
-    return vt_normal(ctx, mu, logsig);
-}
-
-static vt_dist *prior(vt_ctx *ctx, const vt_latent_model *m, int rows, vt_tensor *c) {
-    const vt_vae *v = m->self;
-    if (v->cfg.prior == VT_PRIOR_MOG)
-        return vt_mog(ctx, rows, v->mog_logits, v->mog_means, v->mog_logsigs);
-    return vt_std_normal(ctx, rows, v->cfg.latent);
-}
-
-static vt_dist *likelihood(vt_ctx *ctx, const vt_latent_model *m, vt_tensor *z, vt_tensor *c) {
-    const vt_vae *v = m->self;
-    vt_tensor *out = vt_mlp_forward(ctx, &v->dec, with_condition(ctx, z, c));
-    if (v->cfg.likelihood == VT_LIK_BERNOULLI) return vt_bernoulli_logits(ctx, out);
-    if (v->cfg.likelihood == VT_LIK_CONT_BERNOULLI) return vt_cont_bernoulli_logits(ctx, out);
-    return vt_normal(ctx, out, v->lik_logsig);
+    long long Z = c->latent, n = 2 * Z;
+    if (c->latent_type == VT_LATENT_GUMBEL) n = Z * (long long)c->categories;
+    else if (c->latent_type == VT_LATENT_BERNOULLI) n = Z;
+    else if (c->posterior == VT_POSTERIOR_FULLCOV) n += Z * Z;
+    else if (c->posterior == VT_POSTERIOR_PLANAR) n += (long long)c->flow_depth * (2 * Z + 1);
+    return n > INT_MAX ? -1 : (int)n;
 }
 
 /* ---- construction ---- */
+
+/* The combinations the families allow. */
+static int check_variant(const vt_vae_config *c, vt_error *err) {
+    int gauss = c->latent_type == VT_LATENT_GAUSSIAN;
+    const char *why =
+        c->levels < 1 || c->levels > 2 ? "levels is 1 or 2"
+        : !gauss && (c->posterior != VT_POSTERIOR_DIAG || c->prior != VT_PRIOR_STD_NORMAL)
+            ? "a discrete latent has its own posterior and uniform prior (use --posterior diag "
+              "--prior std_normal)"
+        : !gauss && c->levels != 1 ? "a discrete latent has one level"
+        : c->latent_type == VT_LATENT_GUMBEL && c->categories < 2 ? "gumbel needs >= 2 categories"
+        : !(c->temperature > 0 && c->temp_min > 0 && c->temp_rate >= 0)
+            ? "temperatures must be > 0 and the rate >= 0"
+        : (c->posterior == VT_POSTERIOR_PLANAR || c->posterior == VT_POSTERIOR_IAF) &&
+                  (c->flow_depth < 1 || c->flow_depth > 64) ? "flow depth is 1..64"
+        : c->posterior == VT_POSTERIOR_IAF && c->latent < 2 ? "IAF needs latent >= 2"
+        : c->prior == VT_PRIOR_VAMP && (c->pseudo_inputs < 1 || c->n_classes > 0)
+            ? "the VampPrior needs >= 1 pseudo-input and no classes"
+        : NULL;
+    return why ? vt_error_set(err, VT_EARG, "vae: %s", why) : 0;
+}
+
+/* IAF steps, VampPrior pseudo-inputs, the second level: what the variants add. */
+static int init_variant(vt_vae *v, vt_error *err) {
+    const vt_vae_config *c = &v->cfg;
+    if (c->posterior == VT_POSTERIOR_IAF && c->latent_type == VT_LATENT_GAUSSIAN) {
+        v->made = calloc((size_t)c->flow_depth, sizeof *v->made);
+        if (!v->made) return vt_error_set(err, VT_ENOMEM, "vae: out of memory");
+        int H = c->n_hidden > 0 ? c->hidden[c->n_hidden - 1] : 4 * c->latent;
+        for (int l = 0; l < c->flow_depth; l++) {
+            char name[32];
+            snprintf(name, sizeof name, "iaf%d", l);
+            if (vt_made_init(&v->made[l], v->store, name, c->latent, H, l % 2, c->seed, err) != 0)
+                return -1;
+        }
+    }
+    if (c->prior == VT_PRIOR_VAMP) {
+        int K = c->pseudo_inputs, D = c->x_dim;
+        v->pseudo = vt_store_param(v->store, "vamp.pseudo", 2, (int[]){K, D}, err);
+        if (!v->pseudo) return -1;
+        /* pseudo-pixels start near 0.05 (sigmoid(−3)), spread a little (Tomczak & Welling) */
+        vt_philox_normal(c->seed, 0, 0x7A3B, 0, (size_t)K * D, v->pseudo->data);
+        for (size_t i = 0; i < (size_t)K * D; i++) v->pseudo->data[i] = -3.0f + 0.3f * v->pseudo->data[i];
+    }
+    return c->levels == 2 ? vt_hvae_init(v, err) : 0;
+}
 
 int vt_vae_init(vt_vae *v, const vt_vae_config *cfg, vt_error *err) {
     vt_error_clear(err);
@@ -95,6 +97,7 @@ int vt_vae_init(vt_vae *v, const vt_vae_config *cfg, vt_error *err) {
                  c->n_classes, c->mog_components);
         return -1;
     }
+    if (check_variant(c, err) != 0) return -1;
     for (int i = 0; i < c->n_hidden; i++)
         if (c->hidden[i] < 1) {
             vt_error_set(err, VT_EARG, "vae: hidden layer %d has size %d", i, c->hidden[i]);
@@ -108,13 +111,18 @@ int vt_vae_init(vt_vae *v, const vt_vae_config *cfg, vt_error *err) {
     int dims[VT_VAE_MAX_HIDDEN + 2], n = 0;
     dims[n++] = c->x_dim + c->n_classes;
     for (int i = 0; i < c->n_hidden; i++) dims[n++] = c->hidden[i];
-    dims[n++] = enc_out_cols(c);
-    int rc = vt_mlp_init(&v->enc, v->store, "enc", n, dims, c->act, c->seed, err);
+    dims[n++] = vt_vae_enc_cols(c);
+    int rc = vt_vae_net_init(&v->enc_net, v->store, "enc", n, dims, c->act, c->layer, c->seed, err);
     n = 0;
-    dims[n++] = c->latent + c->n_classes;
+    dims[n++] = vt_vae_value_cols(c) + c->n_classes;
     for (int i = c->n_hidden - 1; i >= 0; i--) dims[n++] = c->hidden[i];
     dims[n++] = c->x_dim;
-    rc = rc ? rc : vt_mlp_init(&v->dec, v->store, "dec", n, dims, c->act, c->seed, err);
+    rc = rc ? rc : vt_vae_net_init(&v->dec_net, v->store, "dec", n, dims, c->act, c->layer,
+                                   c->seed, err);
+    v->enc = v->enc_net.mlp;
+    v->dec = v->dec_net.mlp;
+    v->tau = c->temperature;
+    rc = rc ? rc : init_variant(v, err);
     if (rc == 0 && c->prior == VT_PRIOR_MOG) {
         int C = c->mog_components, Z = c->latent;
         v->mog_logits = vt_store_param(v->store, "prior.logits", 2, (int[]){1, C}, err);
@@ -143,7 +151,7 @@ int vt_vae_init(vt_vae *v, const vt_vae_config *cfg, vt_error *err) {
         vt_vae_free(v);
         return -1;
     }
-    v->model = (vt_latent_model){posterior, prior, likelihood, v};
+    v->model = (vt_latent_model){vt_vae_posterior, vt_vae_prior, vt_vae_likelihood, v};
     return 0;
 }
 
@@ -153,11 +161,33 @@ void vt_vae_free(vt_vae *v) {
         free(v->lik_logsig->data);
         free(v->lik_logsig);
     }
+    for (int l = 0; v->made && l < v->cfg.flow_depth; l++) vt_made_free(&v->made[l]);
+    free(v->made);
     vt_store_free(v->store);
     memset(v, 0, sizeof *v);
 }
 
 /* ---- use ---- */
+
+vt_model vt_vae_model(vt_vae *v) {
+    v->model.self = v;
+    if (v->cfg.levels == 2) return (vt_model){vt_hvae_guide, vt_hvae_model, v};
+    return vt_model_from_latent(&v->model);
+}
+
+vt_elbo_opts vt_vae_eval_opts(const vt_vae *v) {
+    vt_elbo_opts o = vt_elbo_defaults();
+    vt_posterior_kind q = v->cfg.posterior;
+    if (v->cfg.latent_type == VT_LATENT_GAUSSIAN && (q == VT_POSTERIOR_PLANAR || q == VT_POSTERIOR_IAF))
+        o.estimator = VT_EST_GENERIC;
+    return o;
+}
+
+float vt_vae_set_step(vt_vae *v, long step) {
+    const vt_vae_config *c = &v->cfg;
+    double t = c->temperature * exp(-(double)c->temp_rate * (double)(step > 0 ? step : 0));
+    return v->tau = (float)(t > c->temp_min ? t : c->temp_min);
+}
 
 int vt_vae_loss(vt_ctx *ctx, vt_vae *v, vt_tensor *x, vt_tensor *c, const vt_elbo_opts *opts,
                 vt_elbo_terms *out) {
@@ -166,35 +196,51 @@ int vt_vae_loss(vt_ctx *ctx, vt_vae *v, vt_tensor *x, vt_tensor *c, const vt_elb
         vt_fail(ctx, "vt_vae_loss: the model is NULL or not initialised");
         return -1;
     }
-    v->model.self = v;
-    return vt_elbo(ctx, &v->model, x, c, opts, out);
+    vt_model g = vt_vae_model(v);
+    return vt_model_elbo(ctx, &g, x, c, opts, out);
 }
 
-/* These go through v->model's callbacks, so a prior, posterior or likelihood swapped
- * there is used for generation and reconstruction as well as for the loss. */
-vt_tensor *vt_vae_decode_mean(vt_ctx *ctx, vt_vae *v, vt_tensor *z, vt_tensor *c) {
-    if (!v || !v->store) return vt_fail(ctx, "vt_vae_decode_mean: the model is NULL or not initialised");
-    v->model.self = v;
-    if (!check_condition(ctx, v, c)) return vt_fail(ctx, "vt_vae_decode_mean");
-    vt_dist *lik = v->model.likelihood(ctx, &v->model, z, c);
-    if (!lik) return vt_fail(ctx, "vt_vae_decode_mean: no likelihood");
+/* The decoder's mean: pixel probabilities, the continuous Bernoulli's mean, or μ. */
+static vt_tensor *lik_mean(vt_ctx *ctx, vt_dist *lik) {
     if (lik->ops == &vt_cont_bernoulli_ops) return vt_cont_bernoulli_mean(ctx, lik->p[0]);
     return lik->ops == &vt_bernoulli_ops ? vt_sigmoid(ctx, lik->p[0]) : lik->p[0];
 }
 
+/* These go through v->model's callbacks (or the two-level model), so a prior,
+ * posterior or likelihood swapped there is used for generation and reconstruction as
+ * well as for the loss. */
+vt_tensor *vt_vae_decode_mean(vt_ctx *ctx, vt_vae *v, vt_tensor *z, vt_tensor *c) {
+    if (!v || !v->store) return vt_fail(ctx, "vt_vae_decode_mean: the model is NULL or not initialised");
+    v->model.self = v;
+    if (!vt_vae_check_condition(ctx, v, c)) return vt_fail(ctx, "vt_vae_decode_mean");
+    vt_dist *lik = v->model.likelihood(ctx, &v->model, z, c);
+    if (!lik) return vt_fail(ctx, "vt_vae_decode_mean: no likelihood");
+    return lik_mean(ctx, lik);
+}
+
 vt_tensor *vt_vae_generate(vt_ctx *ctx, vt_vae *v, int n, vt_tensor *c) {
     if (!v || !v->store) return vt_fail(ctx, "vt_vae_generate: the model is NULL or not initialised");
-    v->model.self = v;
-    vt_dist *p = v->model.prior(ctx, &v->model, n, c);
-    if (!p) return vt_fail(ctx, "vt_vae_generate: no prior");
-    return vt_vae_decode_mean(ctx, v, p->ops->rsample(ctx, p, 1), c);
+    vt_model g = vt_vae_model(v);
+    if (!vt_vae_check_condition(ctx, v, c)) return vt_fail(ctx, "vt_vae_generate");
+    vt_trace tr;
+    vt_trace_init(&tr, VT_TRACE_GENERATE, 1, n);
+    vt_dist *lik = vt_trace_generate(ctx, &g, c, &tr);
+    if (!lik) return vt_fail(ctx, "vt_vae_generate: the model failed");
+    return lik_mean(ctx, lik);
 }
 
 vt_tensor *vt_vae_encode_mean(vt_ctx *ctx, vt_vae *v, vt_tensor *x, vt_tensor *c) {
     if (!v || !v->store) return vt_fail(ctx, "vt_vae_encode_mean: the model is NULL or not initialised");
     v->model.self = v;
     vt_dist *q = v->model.posterior(ctx, &v->model, x, c);
-    return q ? q->p[0] : vt_fail(ctx, "vt_vae_encode_mean: no posterior");
+    if (!q) return vt_fail(ctx, "vt_vae_encode_mean: no posterior");
+    if (q->ops == &vt_concrete_ops) {   /* log class probabilities: the value space */
+        int C = vt_concrete_categories(q);
+        vt_tensor *l = vt_log_softmax_rows(ctx, vt_reshape(ctx, q->p[0], 2,
+                                                           (int[]){q->rows * q->dim / C, C}));
+        return vt_reshape(ctx, l, 2, (int[]){q->rows, q->dim});
+    }
+    return q->p[0];   /* Gaussian (and flow base) mean; relaxed-Bernoulli logits */
 }
 
 vt_tensor *vt_vae_reconstruct(vt_ctx *ctx, vt_vae *v, vt_tensor *x, vt_tensor *c) {

@@ -115,7 +115,9 @@ int cli_latent_images_write(vt_vae *v, const cli_fixed_test *test, const vt_late
 
 int cli_latent_images_compute_and_write(vt_vae *v, const cli_fixed_test *test, uint64_t seed,
                                        int threads, const char *dir, vt_error *err) {
-    if (v->cfg.posterior != VT_POSTERIOR_DIAG) return 1;
+    if (v->cfg.posterior != VT_POSTERIOR_DIAG || v->cfg.latent_type != VT_LATENT_GAUSSIAN ||
+        v->cfg.levels != 1)
+        return 1;   /* pictures of one diagonal-Gaussian latent */
     vt_latent_stats s;
     int n = test->n < CLI_STATS_POINTS ? test->n : CLI_STATS_POINTS;
     vt_latent_stats_opts o = {.seed = seed, .threads = threads};

@@ -103,9 +103,10 @@ static int write_classes(picture_ctx *p) {
  * condition moves along with it), decoded at CLI_INTERP_STEPS evenly spaced points. */
 static int write_interpolation(picture_ctx *p, int rows) {
     vt_ctx_reset(p->ctx);
-    int Z = p->v->cfg.latent, C = p->v->cfg.n_classes, S = CLI_INTERP_STEPS;
+    int C = p->v->cfg.n_classes, S = CLI_INTERP_STEPS;
     vt_tensor *cond = test_condition(p, 0, 2 * rows);
     vt_tensor *mu = vt_vae_encode_mean(p->ctx, p->v, test_images(p, 0, 2 * rows), cond);
+    int Z = vt_cols(mu);   /* the latent's value width (categories x variables for gumbel) */
     vt_tensor *z = vt_mat(p->ctx, rows * S, Z);
     vt_tensor *c = C ? vt_mat(p->ctx, rows * S, C) : NULL;
     if (vt_ctx_error(p->ctx)) return model_failed(p, "interpolation.png");

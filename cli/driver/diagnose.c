@@ -52,7 +52,9 @@ static int write_json(const char *dir, const vt_latent_stats *s, const vt_gap_re
 
 int cli_diagnose(vt_vae *v, const cli_fixed_test *test, const cli_diagnose_opts *o,
                 vt_error *err) {
-    if (v->cfg.posterior != VT_POSTERIOR_DIAG) return 1;
+    if (v->cfg.posterior != VT_POSTERIOR_DIAG || v->cfg.latent_type != VT_LATENT_GAUSSIAN ||
+        v->cfg.levels != 1)
+        return 1;   /* the statistics are those of one diagonal-Gaussian latent */
     int n = o->stats_n > 0 && o->stats_n < test->n ? o->stats_n : test->n;
     vt_latent_stats s;
     vt_latent_stats_opts so = {.active_threshold = o->threshold, .mi_points = o->mi_points,

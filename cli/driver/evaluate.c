@@ -17,8 +17,9 @@ int cli_eval_nelbo(vt_vae *v, const float *x, const float *c, int n, uint64_t te
         return -1;
     }
     vt_set_grad_enabled(ctx, 0);
-    int dim = v->cfg.x_dim, classes = v->cfg.n_classes;
-    const vt_elbo_opts eo = vt_elbo_defaults();   /* analytic, one sample, β = 1 */
+    int dim = v->cfg.x_dim, classes = v->cfg.n_classes, was_hard = v->hard;
+    v->hard = 1;   /* discrete latents: the discrete ELBO */
+    const vt_elbo_opts eo = vt_vae_eval_opts(v);   /* analytic (generic for flows), K 1, β 1 */
     double sum = 0, rec = 0, kl = 0;
     int rc = 0;
     for (int i0 = 0, batch = 0; i0 < n; i0 += EVAL_BATCH, batch++) {
@@ -43,6 +44,7 @@ int cli_eval_nelbo(vt_vae *v, const float *x, const float *c, int n, uint64_t te
         kl += t.kl * rows;
     }
     vt_ctx_free(ctx);
+    v->hard = was_hard;
     if (rc == 0 && n > 0) *out = (cli_nelbo_result){sum / n, rec / n, kl / n};
     return rc;
 }
@@ -59,10 +61,12 @@ int cli_eval_log_px(vt_vae *v, const float *x, const float *c, int n, int k, int
         vt_error_set(err, VT_ENOMEM, "importance sampling: out of memory");
         return -1;
     }
-    v->model.self = v;
-    int classes = v->cfg.n_classes;
-    int rc = vt_log_px(ctx, &v->model, x, classes ? c : NULL, n, v->cfg.x_dim, classes, k,
+    vt_model model = vt_vae_model(v);   /* one latent or several */
+    int classes = v->cfg.n_classes, was_hard = v->hard;
+    v->hard = 1;   /* discrete latents: exact draws, exact probabilities */
+    int rc = vt_model_log_px(ctx, &model, x, classes ? c : NULL, n, v->cfg.x_dim, classes, k,
                        chunk_rows, lp);
+    v->hard = was_hard;
     if (rc != 0) {
         vt_error_set(err, VT_EARG, "importance sampling: %s", vt_ctx_error(ctx));
     } else {

@@ -8,7 +8,7 @@
 
 #include "vtape/io.h"
 
-static const char *const model_names[] = {"vae", "cvae", "beta-vae"};
+static const char *const model_names[] = {"vae", "cvae", "beta-vae", "hvae"};
 const vt_names cli_model_names = VT_NAMES(model_names);
 
 #define INT(n, f, meta, lo, hi, h) {.name = n, .kind = CLI_OPT_INT, .dest = &o->f, .metavar = meta, .min = lo, .max = hi, .help = h}
@@ -27,21 +27,42 @@ void cli_train_cli_init(cli_train_cli *cli) {
         .lr = 1e-3, .lr_gamma = 0.5, .lr_step_epochs = 1.0, .weight_decay = -1.0,
         .epochs = 2, .batch = 128, .test_seed = 12345, .threads = 1, .blas_threads = 2,
         .iw_k = 1000, .iw_n = 1000, .iw_chunk = 50000, .data_dir = VT_FASHION_DIR,
-        .out = "out", .label_column = -1};
+        .out = "out", .label_column = -1, .latent2 = 16, .pseudo_inputs = 50, .flow_depth = 4, .categories = 10,
+        .temperature = 1.0, .temp_min = 0.5, .temp_rate = 1e-4, .miwae_m = 1, .ciwae_beta = 0.5,
+        .latent_type = VT_LATENT_GAUSSIAN, .layer = VT_LAYER_LINEAR, .grad = VT_GRAD_REPARAM};
     const cli_opt table[] = {
         CHOICE("model", model, &cli_model_names,
-               "vae; cvae (encoder and decoder see the one-hot label); beta-vae (KL weight annealed)"),
+               "vae; cvae (encoder and decoder see the one-hot label); beta-vae (KL weight annealed); "
+               "hvae (two latent layers p(z2) p(z1|z2) p(x|z1))"),
         STR("arch", arch, "SIZES", "input size, then encoder hidden sizes; the decoder mirrors them"),
         INT("latent", latent, "Z", 1, 65536, "latent dimensions"),
         CHOICE("act", act, &vt_act_names, "hidden-layer activation"),
-        CHOICE("posterior", posterior, &vt_posterior_names, "q(z|x): diagonal or full-covariance Gaussian"),
-        CHOICE("prior", prior, &vt_prior_names, "p(z): N(0, I) or a learned mixture of Gaussians"),
+        CHOICE("posterior", posterior, &vt_posterior_names,
+               "q(z|x): diagonal or full-covariance Gaussian, or a planar / IAF flow on a diagonal one"),
+        CHOICE("prior", prior, &vt_prior_names,
+               "p(z): N(0, I), a learned mixture of Gaussians, or the VampPrior (top layer of hvae)"),
+        INT("latent2", latent2, "Z2", 1, 65536, "hvae: dimensions of the top latent z2"),
+        INT("pseudo-inputs", pseudo_inputs, "K", 1, 65536, "VampPrior: learned pseudo-inputs"),
+        INT("flow-depth", flow_depth, "L", 1, 64, "planar / iaf posterior: flow steps"),
+        CHOICE("latent-type", latent_type, &vt_latent_type_names,
+               "gaussian; gumbel (--latent categorical variables, Gumbel-softmax); bernoulli (relaxed bits)"),
+        INT("categories", categories, "C", 2, 65536, "gumbel: classes per categorical variable"),
+        REAL("temperature", temperature, "T", 1e-3, 1e3, "relaxed latents: temperature at step 0"),
+        REAL("temperature-min", temp_min, "T", 1e-3, 1e3, "relaxed latents: lowest temperature"),
+        REAL("temperature-rate", temp_rate, "R", 0, 1e3,
+             "temperature schedule: T(t) = max(temperature-min, temperature * exp(-R t)), t = step"),
+        CHOICE("layer", layer, &vt_layer_names, "hidden layers: linear + activation, or gated (xW+b)*sigmoid(xV+c)"),
         INT("mog-components", mog_components, "C", 1, 4096, "mixture components of --prior mog"),
         CHOICE("likelihood", likelihood, &vt_lik_names,
                "p(x|z): Bernoulli, Gaussian with fixed sigma, Gaussian with learned sigma, or continuous Bernoulli (grey values in [0, 1])"),
         REAL("lik-logsig", lik_logsig, "S", -20, 20, "Gaussian likelihood: (initial) log sigma"),
         CHOICE("estimator", estimator, &vt_estimator_names,
-               "ELBO estimator: log p(x,z) - log q(z|x), closed-form KL, or the IWAE bound"),
+               "ELBO estimator: log p(x,z) - log q(z|x), closed-form KL, the IWAE bound, "
+               "MIWAE (--miwae-m bounds of --k), or CIWAE (--ciwae-beta ELBO + rest IWAE)"),
+        CHOICE("grad", grad, &vt_grad_estimator_names,
+               "posterior gradient: reparameterized, sticking the landing, or DReG (iwae, miwae)"),
+        INT("miwae-m", miwae_m, "M", 1, 100000, "miwae: independent K-sample bounds"),
+        REAL("ciwae-beta", ciwae_beta, "B", 0, 1, "ciwae: weight of the ELBO"),
         INT("k", k, "K", 1, 100000, "posterior samples per datapoint"),
         REAL("beta", beta, "B", 0, 1e6, "weight of the KL term (the target of a schedule)"),
         CHOICE("beta-schedule", beta_schedule, &vt_beta_kind_names,
@@ -113,22 +134,24 @@ void cli_train_options_resolve(cli_train_options *o) {
 }
 
 int cli_train_options_check(const cli_train_options *o, vt_error *err) {
-    if (o->estimator == VT_EST_IWAE) {
+    if (o->estimator == VT_EST_IWAE || o->estimator == VT_EST_MIWAE || o->estimator == VT_EST_CIWAE) {
         if (o->beta != 1.0 || o->beta_schedule > VT_BETA_CONSTANT) {
             vt_error_set(err, VT_EARG, "--estimator iwae has no KL term to weight: use --beta 1 and "
                                   "--beta-schedule constant (and not --model beta-vae)");
             return -1;
         }
         if (o->free_bits > 0) {
-            vt_error_set(err, VT_EARG, "--free-bits: the iwae estimator has no KL term to floor");
+            vt_error_set(err, VT_EARG, "--free-bits: the %s estimator has no KL term to floor", vt_estimator_name((vt_estimator)o->estimator));
             return -1;
         }
     }
+    if (cli_latent_options_check(o, err) != 0) return -1;
     if (o->fb_groups > 0 && o->latent % o->fb_groups != 0) {
         vt_error_set(err, VT_EARG, "--fb-groups %d does not divide --latent %d", o->fb_groups, o->latent);
         return -1;
     }
-    if (o->fb_groups > 1 && (o->posterior != VT_POSTERIOR_DIAG || o->prior != VT_PRIOR_STD_NORMAL)) {
+    if (o->fb_groups > 1 && (o->posterior != VT_POSTERIOR_DIAG || o->prior != VT_PRIOR_STD_NORMAL ||
+                             o->latent_type != VT_LATENT_GAUSSIAN || o->model == CLI_MODEL_HVAE)) {
         vt_error_set(err, VT_EARG, "--fb-groups %d needs --posterior diag and --prior std_normal",
                  o->fb_groups);
         return -1;
@@ -167,6 +190,7 @@ int cli_train_model_config(const cli_train_options *o, int x_dim, vt_vae_config 
     cfg->lik_logsig = (float)o->lik_logsig;
     cfg->n_classes = o->model == CLI_MODEL_CVAE ? VT_DATA_CLASSES : 0;   /* own data: its classes */
     cfg->seed = (uint64_t)o->seed;
+    cli_latent_model_config(o, cfg);
     return 0;
 }
 
@@ -177,6 +201,9 @@ vt_elbo_opts cli_train_elbo_opts(const cli_train_options *o) {
     e.beta = (float)o->beta;
     e.free_bits = (float)o->free_bits;
     e.fb_groups = o->fb_groups;
+    e.grad = (vt_grad_estimator)o->grad;
+    e.miwae_m = o->miwae_m;
+    e.ciwae_beta = (float)o->ciwae_beta;
     return e;
 }
 

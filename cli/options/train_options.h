@@ -10,8 +10,8 @@
 
 /* Choice lists; each option stores an index into its list. */
 
-enum { CLI_MODEL_VAE, CLI_MODEL_CVAE, CLI_MODEL_BETA_VAE };
-extern const vt_names cli_model_names;   /* "vae", "cvae", "beta-vae" */
+enum { CLI_MODEL_VAE, CLI_MODEL_CVAE, CLI_MODEL_BETA_VAE, CLI_MODEL_HVAE };
+extern const vt_names cli_model_names;   /* "vae", "cvae", "beta-vae", "hvae" */
 
 typedef struct cli_train_options {
     int model;
@@ -39,9 +39,12 @@ typedef struct cli_train_options {
     double val_split;
     int resume;
     int checkpoint_every, force;
+    /* latent models (vtape/vae.h, elbo.h) */
+    int latent2, pseudo_inputs, flow_depth, latent_type, categories, layer, grad, miwae_m;
+    double temperature, temp_min, temp_rate, ciwae_beta;
 } cli_train_options;
 
-#define CLI_TRAIN_N_OPTS 56
+#define CLI_TRAIN_N_OPTS 72
 typedef struct cli_train_cli {
     cli_train_options o;
     cli_opt table[CLI_TRAIN_N_OPTS + 1];
@@ -53,6 +56,9 @@ void cli_train_help(FILE *out, cli_train_cli *cli);
 
 /* Checks between options (e.g. a β schedule with the IWAE estimator). */
 int cli_train_options_check(const cli_train_options *o, vt_error *err);
+/* The latent-model options' checks and configuration (latent_options.c). */
+int cli_latent_options_check(const cli_train_options *o, vt_error *err);
+void cli_latent_model_config(const cli_train_options *o, vt_vae_config *cfg);
 /* Resolve "automatic" choices (the β schedule of beta-vae). */
 void cli_train_options_resolve(cli_train_options *o);
 

@@ -21,12 +21,21 @@ typedef struct vt_dist_ops {
     vt_tensor *(*log_prob)(vt_ctx *ctx, vt_dist *d, vt_tensor *x);
 } vt_dist_ops;
 
+enum {
+    /* log_prob scores only the family's own last rsample (from its noise), not any
+     * value: "sticking the landing" and DReG do not apply to it */
+    VT_DIST_OWN_SAMPLE = 1u << 0,
+    /* a normalizing flow: no closed-form KL exists and the analytic estimator refuses */
+    VT_DIST_FLOW = 1u << 1,
+};
+
 struct vt_dist {
     const vt_dist_ops *ops;
     int rows, dim;
     vt_tensor *p[4];          /* the family's parameters, in its own order */
     vt_tensor *eps, *sample;  /* noise and value of the last rsample */
     void *user;               /* for user-defined families */
+    unsigned flags;           /* VT_DIST_* below, set by the constructor; 0 usually */
 };
 
 vt_dist *vt_dist_new(vt_ctx *ctx, const vt_dist_ops *ops, int rows, int dim);
@@ -37,6 +46,9 @@ vt_dist *vt_dist_new(vt_ctx *ctx, const vt_dist_ops *ops, int rows, int dim);
 vt_tensor *vt_dist_rsample(vt_ctx *ctx, vt_dist *d, int k);
 vt_tensor *vt_dist_log_prob(vt_ctx *ctx, vt_dist *d, vt_tensor *x);
 vt_dist *vt_dist_poison(vt_ctx *ctx);
+/* A copy of d whose parameters are cut from the tape (vt_detach): scoring a value under
+ * it passes gradient to the value only. */
+vt_dist *vt_dist_detach(vt_ctx *ctx, vt_dist *d);
 int vt_dist_ok(vt_ctx *ctx, const char *op, const vt_dist *d);   /* 0 for NULL or poison */
 
 /* Built-in families (parameters are tensors on the tape). */
@@ -59,6 +71,17 @@ vt_dist *vt_cont_bernoulli_logits(vt_ctx *ctx, vt_tensor *logits);
 vt_tensor *vt_cont_bernoulli_log_norm(vt_ctx *ctx, vt_tensor *logits);   /* elementwise */
 vt_tensor *vt_cont_bernoulli_mean(vt_ctx *ctx, vt_tensor *logits);      /* E[x]; no gradient */
 
+/* Relaxed discrete latents in log space (dist/concrete.c): the value of a Gumbel-softmax
+ * draw is l = log_softmax((a + g)/τ) per group of `categories` (exp(l) is the relaxed
+ * one-hot); of a relaxed Bernoulli draw, the logit t = (a + logistic noise)/τ (sigmoid(t)
+ * is the relaxed bit). hard = 1: exact discrete draws (l: 0 at the choice, −1e30
+ * elsewhere; t: ±1e30) scored by their exact log-probability (evaluation). KL between
+ * two of a kind is the closed-form KL of the discrete distributions (dist/concrete_kl.c). */
+vt_dist *vt_concrete(vt_ctx *ctx, vt_tensor *logits, int categories, float tau, int hard);
+vt_dist *vt_binary_concrete(vt_ctx *ctx, vt_tensor *logits, float tau, int hard);
+int vt_concrete_categories(const vt_dist *d);   /* C (1 for binary), 0 for others */
+
+extern const vt_dist_ops vt_concrete_ops, vt_binary_concrete_ops;
 extern const vt_dist_ops vt_normal_ops, vt_std_normal_ops, vt_fullcov_normal_ops, vt_mog_ops,
     vt_bernoulli_ops, vt_cont_bernoulli_ops;
 

@@ -1,11 +1,14 @@
-/* ELBO estimators for any latent model given as three functions:
- *   q(z | x, c)   posterior      p(z | c)  prior      p(x | z, c)  likelihood.
- * Gradients for every parameter come from vt_backward through the reparameterized
- * sample: nothing here is model-specific. */
+/* ELBO estimators for any latent model, given either as three functions around one
+ * latent z,
+ *   q(z | x, c)   posterior      p(z | c)  prior      p(x | z, c)  likelihood,
+ * or, with any number of named latents, as a guide and a model (trace.h). Gradients
+ * for every parameter come from vt_backward through the reparameterized samples:
+ * nothing here is model-specific. */
 #ifndef VTAPE_ELBO_H
 #define VTAPE_ELBO_H
 
 #include "vtape/dist.h"
+#include "vtape/trace.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -20,15 +23,30 @@ struct vt_latent_model {
     vt_dist *(*likelihood)(vt_ctx *ctx, const vt_latent_model *m, vt_tensor *z, vt_tensor *c);
     void *self;
 };
+/* The one-latent model as a guide and model with one site, "z" (m must outlive it). */
+vt_model vt_model_from_latent(const vt_latent_model *m);
 
 typedef enum {
     VT_EST_GENERIC,   /* (A) log p(x,z) − log q(z|x): any prior/posterior pair */
     VT_EST_ANALYTIC,  /* (B) E_q log p(x|z) − KL(q‖p), closed-form KL when registered */
     VT_EST_IWAE,      /* log (1/K) Σ_k p(x, z_k)/q(z_k|x): the importance-weighted bound */
+    VT_EST_MIWAE,     /* mean of M independent K-sample IWAE bounds (M·K samples) */
+    VT_EST_CIWAE,     /* β·ELBO_K + (1 − β)·IWAE_K, β = ciwae_beta */
 } vt_estimator;
-extern const vt_names vt_estimator_names;   /* "generic", "analytic", "iwae" */
+extern const vt_names vt_estimator_names;   /* generic, analytic, iwae, miwae, ciwae */
 int vt_estimator_parse(const char *name);   /* the estimator, or -1 if unknown */
 const char *vt_estimator_name(vt_estimator e);
+
+/* Gradient of the posterior's parameters. */
+typedef enum {
+    VT_GRAD_REPARAM,  /* total derivative of the reparameterized estimator */
+    VT_GRAD_STL,      /* sticking the landing: log q scored with detached parameters
+                       * (path derivative only); generic, iwae, miwae, ciwae */
+    VT_GRAD_DREG,     /* doubly reparameterized IWAE gradient (iwae, miwae) */
+} vt_grad_estimator;
+extern const vt_names vt_grad_estimator_names;   /* reparam, stl, dreg */
+int vt_grad_estimator_parse(const char *name);   /* the estimator, or -1 if unknown */
+const char *vt_grad_estimator_name(vt_grad_estimator g);
 
 typedef struct vt_elbo_opts {
     vt_estimator estimator;
@@ -36,6 +54,9 @@ typedef struct vt_elbo_opts {
     float beta;         /* weight of the KL term in the loss (not with IWAE) */
     float free_bits;    /* λ > 0: each group's batch-mean KL counts as max(λ, KL_g) */
     int fb_groups;      /* latent groups for free bits (0 → one group per dimension) */
+    vt_grad_estimator grad;
+    int miwae_m;        /* MIWAE: M independent bounds (0 → 1) */
+    float ciwae_beta;   /* CIWAE: weight of the ELBO, in [0, 1] */
 } vt_elbo_opts;
 vt_elbo_opts vt_elbo_defaults(void);   /* analytic KL, k 1, β 1, no free bits */
 
@@ -44,10 +65,16 @@ typedef struct vt_elbo_terms {
     double rec, kl;      /* batch means, nats per datapoint: −E log p(x|z), E[log q − log p] */
     double elbo;         /* batch mean of the bound with β = 1 (IWAE: the IWAE bound) */
     float *elbo_rows;    /* per datapoint (arena, R values) */
+    int n_sites;         /* latent sites, in the guide's order, each with its batch-mean KL */
+    struct { const char *name; double kl; } site_kl[VT_TRACE_MAX_SITES];
 } vt_elbo_terms;
 
+/* Any model of trace.h: 0, or −1 with the context error set. */
+int vt_model_elbo(vt_ctx *ctx, const vt_model *m, vt_tensor *x, vt_tensor *c,
+                  const vt_elbo_opts *opts, vt_elbo_terms *out);
+/* The same for a one-latent model (vt_model_from_latent). */
 int vt_elbo(vt_ctx *ctx, const vt_latent_model *m, vt_tensor *x, vt_tensor *c,
-            const vt_elbo_opts *opts, vt_elbo_terms *out);   /* 0, or −1 with ctx error */
+            const vt_elbo_opts *opts, vt_elbo_terms *out);
 
 /* Importance-sampled log p(x) ≈ log (1/L) Σ_l p(x, z_l)/q(z_l|x), z_l ~ q(z|x), per
  * datapoint, with L = `samples` (thousands are fine): decoded in chunks of at most
@@ -55,6 +82,8 @@ int vt_elbo(vt_ctx *ctx, const vt_latent_model *m, vt_tensor *x, vt_tensor *c,
  * memory stays bounded. x: n x d (and c: n x dc or NULL) in caller memory. ctx is used
  * as scratch and reset between chunks. Returns 0, or −1 with ctx's error set (and kept
  * until the next reset). (models/log_px.c) */
+int vt_model_log_px(vt_ctx *ctx, const vt_model *m, const float *x, const float *c, int n,
+                    int d, int dc, int samples, int chunk_rows, double *out);
 int vt_log_px(vt_ctx *ctx, const vt_latent_model *m, const float *x, const float *c, int n,
               int d, int dc, int samples, int chunk_rows, double *out);
 

@@ -1,25 +1,39 @@
-/* The VAE family: Gaussian (diagonal or full-covariance) encoder, standard-normal or
- * mixture prior, Bernoulli or Gaussian decoder; optionally conditioned on a one-hot
- * label (CVAE); trained with any ELBO estimator of elbo.h, with a β schedule for the
+/* The VAE family: Gaussian (diagonal, full-covariance, planar- or IAF-flow) encoder, or
+ * a relaxed discrete latent (Gumbel-softmax categorical or relaxed Bernoulli);
+ * standard-normal, mixture or VampPrior prior; Bernoulli or Gaussian decoder; linear
+ * or gated hidden layers; one latent layer or two (the hierarchical VAE
+ * p(z2) p(z1|z2) p(x|z1), q(z1|x) q(z2|z1)); optionally conditioned on a one-hot label
+ * (CVAE); trained with any ELBO estimator of elbo.h, with a β schedule for the
  * β-annealed VAE. */
 #ifndef VTAPE_VAE_H
 #define VTAPE_VAE_H
 
 #include "vtape/elbo.h"
+#include "vtape/flows.h"
 #include "vtape/layers.h"
 
 #ifdef __cplusplus
 extern "C" {
 #endif
 
-typedef enum { VT_POSTERIOR_DIAG, VT_POSTERIOR_FULLCOV } vt_posterior_kind;
-typedef enum { VT_PRIOR_STD_NORMAL, VT_PRIOR_MOG } vt_prior_kind;
+typedef enum { VT_POSTERIOR_DIAG, VT_POSTERIOR_FULLCOV, VT_POSTERIOR_PLANAR,
+               VT_POSTERIOR_IAF } vt_posterior_kind;
+typedef enum { VT_PRIOR_STD_NORMAL, VT_PRIOR_MOG, VT_PRIOR_VAMP } vt_prior_kind;
+/* gaussian; gumbel: `latent` categorical variables of `categories` classes each
+ * (Gumbel-softmax relaxation, uniform categorical prior); bernoulli: `latent` relaxed
+ * bits (uniform Bernoulli prior). Discrete latents are relaxed (training) unless
+ * vt_vae.hard is set, when they are drawn exactly and scored by their exact
+ * probabilities (evaluation: the discrete ELBO and log p(x)). */
+typedef enum { VT_LATENT_GAUSSIAN, VT_LATENT_GUMBEL, VT_LATENT_BERNOULLI } vt_latent_type;
+typedef enum { VT_LAYER_LINEAR, VT_LAYER_GATED } vt_layer_kind;
+extern const vt_names vt_latent_type_names;   /* "gaussian", "gumbel", "bernoulli" */
+extern const vt_names vt_layer_names;         /* "linear", "gated" */
 /* Bernoulli: binary (or binarized) data; continuous Bernoulli: values in [0, 1];
  * Gaussian: real values, with a fixed or learned per-dimension σ. */
 typedef enum { VT_LIK_BERNOULLI, VT_LIK_GAUSSIAN_FIXED, VT_LIK_GAUSSIAN_LEARNED,
                VT_LIK_CONT_BERNOULLI } vt_lik_kind;
-extern const vt_names vt_posterior_names;   /* "diag", "fullcov" */
-extern const vt_names vt_prior_names;       /* "std_normal", "mog" */
+extern const vt_names vt_posterior_names;   /* "diag", "fullcov", "planar", "iaf" */
+extern const vt_names vt_prior_names;       /* "std_normal", "mog", "vamp" */
 extern const vt_names vt_lik_names;         /* "bernoulli", "gaussian", "gaussian_learned",
                                                "continuous_bernoulli" */
 
@@ -37,6 +51,15 @@ typedef struct vt_vae_config {
     vt_lik_kind likelihood;
     float lik_logsig;                 /* Gaussian likelihood: (initial) log σ */
     uint64_t seed;                    /* initialisation */
+    int levels;                       /* 1, or 2: hierarchical VAE with top latent latent2 */
+    int latent2;                      /* Z2 of the top layer (levels 2) */
+    int pseudo_inputs;                /* VampPrior: K pseudo-inputs */
+    int flow_depth;                   /* planar / IAF: L steps */
+    vt_latent_type latent_type;
+    int categories;                   /* gumbel: classes per categorical variable */
+    float temperature;                /* relaxed latents: τ at step 0 */
+    float temp_min, temp_rate;        /* τ(t) = max(temp_min, temperature·exp(−temp_rate·t)) */
+    vt_layer_kind layer;              /* hidden layers: linear + activation, or gated */
 } vt_vae_config;
 
 /* 784-512-256, latent 32, relu, diagonal posterior, N(0, I) prior, Bernoulli decoder. */
@@ -50,10 +73,25 @@ int vt_vae_config_parse(vt_vae_config *cfg, const char *text, vt_error *err);
  * compare with a checkpoint's table (vt_checkpoint_inspect) before building. */
 size_t vt_vae_config_numel(const vt_vae_config *cfg);
 
+/* An MLP of linear or gated hidden layers ("<prefix>0", …) and a linear output layer
+ * ("<prefix>_out"); with linear layers it is exactly vt_mlp. */
+typedef struct vt_vae_net {
+    vt_mlp mlp;                                   /* linear: all layers; gated: output only */
+    int n_gated;
+    vt_gated_layer gated[VT_VAE_MAX_HIDDEN];
+} vt_vae_net;
+
 typedef struct vt_vae {
     vt_vae_config cfg;
     vt_store *store;                  /* every parameter: encoder, decoder, prior, likelihood */
-    vt_mlp enc, dec;
+    vt_mlp enc, dec;                  /* linear layers (the net's mlp when cfg.layer is linear) */
+    vt_vae_net enc_net, dec_net;
+    vt_vae_net enc2, prior1;          /* levels 2: q(z2 | z1) and p(z1 | z2) */
+    vt_made *made;                    /* IAF steps (flow_depth of them) */
+    vt_tensor *pseudo;                /* VampPrior: K x D pseudo-input logits */
+    float tau;                        /* relaxed latents: the current temperature */
+    int hard;                         /* 1: discrete latents drawn exactly and scored by
+                                       * their probabilities (evaluation); 0: relaxed */
     vt_tensor *mog_logits, *mog_means, *mog_logsigs;
     vt_tensor *lik_logsig;            /* 1 x D, learned or constant */
     /* What the ELBO estimators, generation and reconstruction call: replace a
@@ -62,6 +100,14 @@ typedef struct vt_vae {
 } vt_vae;
 
 int vt_vae_init(vt_vae *v, const vt_vae_config *cfg, vt_error *err);
+/* The model the estimators run (points into v): the three callbacks of v->model as one
+ * site "z", or the hierarchical guide and model (sites "z1", "z2"). */
+vt_model vt_vae_model(vt_vae *v);
+/* The test-ELBO options: one sample, β 1, the analytic estimator, or generic for a flow
+ * posterior (where analytic KL does not apply). */
+vt_elbo_opts vt_vae_eval_opts(const vt_vae *v);
+/* Temperature of relaxed latents at optimizer step `step` (sets v->tau). */
+float vt_vae_set_step(vt_vae *v, long step);
 void vt_vae_free(vt_vae *v);
 
 /* The ELBO of a batch x (R x D; c: R x C one-hot or NULL), recorded on the tape. */
@@ -73,7 +119,8 @@ vt_tensor *vt_vae_decode_mean(vt_ctx *ctx, vt_vae *v, vt_tensor *z, vt_tensor *c
 vt_tensor *vt_vae_generate(vt_ctx *ctx, vt_vae *v, int n, vt_tensor *c);
 /* x decoded from its posterior mean. */
 vt_tensor *vt_vae_reconstruct(vt_ctx *ctx, vt_vae *v, vt_tensor *x, vt_tensor *c);
-/* Posterior mean of x (R x Z). */
+/* Posterior mean of x (R x Z; the lower layer's with two levels; the class
+ * probabilities of a Gumbel-softmax latent). */
 vt_tensor *vt_vae_encode_mean(vt_ctx *ctx, vt_vae *v, vt_tensor *x, vt_tensor *c);
 
 /* ---- CVAE (models/cvae.c) ---- */

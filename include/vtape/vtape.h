@@ -63,6 +63,8 @@
 #include "vtape/layers.h"
 #include "vtape/dist.h"
 #include "vtape/elbo.h"
+#include "vtape/stopgrad.h"
+#include "vtape/trace.h"
 #include "vtape/optim.h"
 #include "vtape/vae.h"
 #include "vtape/checkpoint.h"

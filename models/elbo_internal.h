@@ -1,0 +1,28 @@
+/* Private to models/: the pieces vt_elbo is assembled from. */
+#ifndef VT_MODELS_ELBO_INTERNAL_H
+#define VT_MODELS_ELBO_INTERNAL_H
+
+#include "models/trace_internal.h"
+
+/* Batch mean of a tensor's values, in double. */
+double vt_elbo_mean_of(const vt_tensor *t);
+/* Per-datapoint mean over K samples of a (K·R) x 1 tensor, into out[R]. */
+void vt_elbo_mean_over_samples(const vt_tensor *t, int K, int R, float *out);
+/* A (K·R) x 1 tensor averaged over its K samples on the tape → R x 1 (R rows: as is). */
+vt_tensor *vt_elbo_sample_mean(vt_ctx *ctx, vt_tensor *t, int R);
+
+/* log q_s(z_s) − log p_s(z_s) of site s at the guide's sample (K·R x 1); with STL, q is
+ * scored with detached parameters. */
+vt_tensor *vt_elbo_site_log_ratio(vt_ctx *ctx, const vt_site *s, int stl);
+/* KL term of site s for the analytic estimator (R x 1): the closed form where it is the
+ * right term, else the Monte-Carlo log ratio averaged over samples. */
+vt_tensor *vt_elbo_site_kl(vt_ctx *ctx, const vt_trace *tr, int s);
+/* Σ over sites of the free-bits KL term; kl[s] is site s's per-row KL. */
+vt_tensor *vt_elbo_free_bits(vt_ctx *ctx, const vt_trace *tr, vt_tensor *const *kl,
+                             const vt_elbo_opts *o);
+
+/* The importance-weighted bounds (IWAE, MIWAE, CIWAE; DReG): loss and per-row bound. */
+int vt_elbo_iw(vt_ctx *ctx, vt_trace *tr, vt_tensor *log_w, const vt_elbo_opts *o,
+               vt_elbo_terms *out);
+
+#endif

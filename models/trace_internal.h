@@ -1,0 +1,30 @@
+/* Private to models/: the trace the estimators run a latent model through. */
+#ifndef VT_MODELS_TRACE_INTERNAL_H
+#define VT_MODELS_TRACE_INTERNAL_H
+
+#include "vtape/elbo.h"
+#include "vtape/trace.h"
+
+typedef enum { VT_TRACE_GUIDE, VT_TRACE_REPLAY, VT_TRACE_GENERATE } vt_trace_mode;
+
+struct vt_trace {
+    vt_trace_mode mode;
+    int k, rows;              /* K samples of R datapoints */
+    int n_sites, n_model;     /* sites drawn by the guide; asked for by the model */
+    vt_site site[VT_TRACE_MAX_SITES];
+    vt_tensor *grad_scale;    /* DReG: K·R x 1 gradient weights of each sample, or NULL */
+};
+
+void vt_trace_init(vt_trace *tr, vt_trace_mode mode, int k, int rows);
+/* Run the guide then the model (replaying the guide's values); returns the likelihood,
+ * or NULL with the context error set. Works for both ways of writing a model. */
+vt_dist *vt_trace_run(vt_ctx *ctx, const vt_model *m, vt_tensor *x, vt_tensor *c,
+                      vt_trace *tr);
+/* Run only the model, drawing every site from its prior (generation). */
+vt_dist *vt_trace_generate(vt_ctx *ctx, const vt_model *m, vt_tensor *c, vt_trace *tr);
+/* 1 when KL(q_s ‖ p_s) in closed form is the right term for site s: a rule exists and
+ * every site the prior could depend on (asked for earlier by the model) was drawn
+ * before s by the guide, so p_s is fixed given what q_s conditions on. */
+int vt_trace_site_analytic_ok(const vt_trace *tr, int s);
+
+#endif
