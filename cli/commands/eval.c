@@ -81,6 +81,63 @@ static void eval_table(eval_options *o, cli_opt *t) {
     for (size_t i = 0; i < sizeof table / sizeof table[0]; i++) t[i] = table[i];
 }
 
+/* Test NELBO of every test image, then importance-sampled −log p(x) on the first
+ * --iw-n of them. Returns 0, or an exit status after printing why. */
+static int report_likelihood(const eval_options *o, cli_checkpoint_run *cr) {
+    vt_vae *v = &cr->model;
+    const cli_fixed_test *fixed = &cr->fixed;
+    vt_error err = {0};
+    double t0 = cli_now();
+    cli_nelbo_result r;
+    double *per_image = malloc((size_t)fixed->n * sizeof *per_image);
+    if (!per_image ||
+        cli_eval_nelbo(v, fixed->x, fixed->c, fixed->n, (uint64_t)cr->test_seed, o->threads,
+                       per_image, &r, &err) != 0) {
+        free(per_image);
+        return cli_fail(CMD, CLI_EXIT_FAIL, "%s", per_image ? err.msg : "out of memory");
+    }
+    printf("test NELBO %.3f (rec %.3f, kl %.3f) on %d test images  [%.1fs]\n", r.nelbo, r.rec,
+           r.kl, fixed->n, cli_now() - t0);
+    if (!isfinite(r.nelbo) || !isfinite(r.rec) || !isfinite(r.kl)) {
+        free(per_image);
+        return cli_fail(CMD, CLI_EXIT_FAIL, "%s: the model's test NELBO is not finite (a "
+                        "diverged or damaged model)", o->checkpoint);
+    }
+    int n = o->iw_n < fixed->n ? o->iw_n : fixed->n;
+    double subset = 0;
+    for (int i = 0; i < n; i++) subset += per_image[i] / n;
+    free(per_image);
+    if (o->iw_k <= 0 || n <= 0) return 0;
+    cli_log_px_result lp;
+    t0 = cli_now();
+    if (cli_eval_log_px(v, fixed->x, fixed->c, n, o->iw_k, o->iw_chunk, (uint64_t)cr->test_seed,
+                        o->threads, &lp, &err) != 0)
+        return cli_fail(CMD, CLI_EXIT_FAIL, "%s", err.msg);
+    printf("%s %.3f +- %.3f (K=%d importance samples, first %d test images; NELBO "
+           "on them %.3f)  [%.1fs]\n", v->cfg.n_classes ? "-log p(x|y)" : "-log p(x)", lp.nll,
+           lp.sem, lp.k, lp.n, subset, cli_now() - t0);
+    return 0;
+}
+
+/* The latent diagnostics and their pictures, in --out (default: beside the checkpoint). */
+static int report_diagnostics(const eval_options *o, cli_checkpoint_run *cr) {
+    char dir[4200];
+    vt_error err = {0};
+    cli_model_file_dir(o->checkpoint, dir, sizeof dir);
+    const char *out = o->out ? o->out : dir;
+    if (cli_mkdirs(out) != 0)
+        return cli_fail(CMD, CLI_EXIT_FAIL, "--out %s: cannot create the directory", out);
+    cli_diagnose_opts dopt = {
+        .stats_n = o->stats_n, .mi_points = o->mi_points, .threshold = o->threshold,
+        .gap_n = o->gap_n,
+        .gap = {.steps = o->gap_steps, .lr = (float)o->gap_lr, .elbo_samples = o->gap_k,
+                .iw_samples = o->gap_k, .chunk_rows = o->iw_chunk},
+        .seed = (uint64_t)cr->test_seed, .threads = o->threads, .dir = out};
+    if (cli_diagnose(&cr->model, &cr->fixed, &dopt, &err) < 0)
+        return cli_fail(CMD, CLI_EXIT_FAIL, "diagnostics: %s", err.msg);
+    return 0;
+}
+
 int cli_cmd_eval(int argc, char **argv) {
     eval_options o = {.iw_k = 1000, .iw_n = 1000, .iw_chunk = 50000, .threads = 1,
                       .blas_threads = 2, .binarize = -1, .test_seed = -1, .threshold = 0.01,
@@ -101,7 +158,6 @@ int cli_cmd_eval(int argc, char **argv) {
     if (rc != 0) return cli_fail(CMD, CLI_EXIT_USAGE, "%s", err.msg);
     if (!o.checkpoint) return cli_fail(CMD, CLI_EXIT_USAGE, "--checkpoint FILE is required");
     cli_set_blas_threads(CMD, o.blas_threads);
-
     cli_checkpoint_run cr;
     cli_checkpoint_run_opts ro = {.data_dir = o.data_dir, .binarize = o.binarize,
                                  .test_seed = o.test_seed, .test_limit = (size_t)o.test_limit,
@@ -109,65 +165,11 @@ int cli_cmd_eval(int argc, char **argv) {
                                  .ckpt_flags = o.allow_nonfinite ? VT_CHECKPOINT_ALLOW_NONFINITE : 0};
     if (cli_checkpoint_run_open(&cr, o.checkpoint, &ro, CMD, &err) != 0)
         return cli_fail(CMD, CLI_EXIT_FAIL, "%s", err.msg);
-    vt_vae *v = &cr.model;
-    const cli_fixed_test *fixed = &cr.fixed;
-    int status = CLI_EXIT_FAIL;
     printf("vtape eval: %s: epoch %llu, step %llu, %zu parameters\n", o.checkpoint,
            (unsigned long long)cr.state.epoch, (unsigned long long)cr.state.step,
-           vt_store_numel(v->store));
-    double t0 = cli_now();
-    cli_nelbo_result r;
-    double *per_image = malloc((size_t)fixed->n * sizeof *per_image);
-    if (!per_image ||
-        cli_eval_nelbo(v, fixed->x, fixed->c, fixed->n, (uint64_t)cr.test_seed, o.threads,
-                      per_image, &r, &err) != 0) {
-        cli_fail(CMD, CLI_EXIT_FAIL, "%s", per_image ? err.msg : "out of memory");
-        free(per_image);
-        goto out;
-    }
-    printf("test NELBO %.3f (rec %.3f, kl %.3f) on %d test images  [%.1fs]\n", r.nelbo, r.rec,
-           r.kl, fixed->n, cli_now() - t0);
-    if (!isfinite(r.nelbo) || !isfinite(r.rec) || !isfinite(r.kl)) {
-        cli_fail(CMD, CLI_EXIT_FAIL, "%s: the model's test NELBO is not finite (a diverged or "
-                 "damaged model)", o.checkpoint);
-        free(per_image);
-        goto out;
-    }
-    int n = o.iw_n < fixed->n ? o.iw_n : fixed->n;
-    if (o.iw_k > 0 && n > 0) {
-        double subset = 0;
-        for (int i = 0; i < n; i++) subset += per_image[i] / n;
-        cli_log_px_result lp;
-        t0 = cli_now();
-        if (cli_eval_log_px(v, fixed->x, fixed->c, n, o.iw_k, o.iw_chunk, (uint64_t)cr.test_seed,
-                           o.threads, &lp, &err) != 0) {
-            cli_fail(CMD, CLI_EXIT_FAIL, "%s", err.msg);
-            free(per_image);
-            goto out;
-        }
-        printf("%s %.3f +- %.3f (K=%d importance samples, first %d test images; NELBO "
-               "on them %.3f)  [%.1fs]\n", v->cfg.n_classes ? "-log p(x|y)" : "-log p(x)", lp.nll,
-               lp.sem, lp.k, lp.n, subset, cli_now() - t0);
-    }
-    free(per_image);
-    char dir[4200];
-    cli_model_file_dir(o.checkpoint, dir, sizeof dir);
-    if (cli_mkdirs(o.out ? o.out : dir) != 0) {
-        cli_fail(CMD, CLI_EXIT_FAIL, "--out %s: cannot create the directory", o.out);
-        goto out;
-    }
-    cli_diagnose_opts dopt = {.stats_n = o.stats_n, .mi_points = o.mi_points, .threshold = o.threshold, .gap_n = o.gap_n,
-                             .gap = {.steps = o.gap_steps, .lr = (float)o.gap_lr,
-                                     .elbo_samples = o.gap_k, .iw_samples = o.gap_k,
-                                     .chunk_rows = o.iw_chunk},
-                             .seed = (uint64_t)cr.test_seed, .threads = o.threads,
-                             .dir = o.out ? o.out : dir};
-    if (cli_diagnose(v, fixed, &dopt, &err) < 0) {
-        cli_fail(CMD, CLI_EXIT_FAIL, "diagnostics: %s", err.msg);
-        goto out;
-    }
-    status = CLI_EXIT_OK;
-out:
+           vt_store_numel(cr.model.store));
+    int status = report_likelihood(&o, &cr);
+    if (status == 0) status = report_diagnostics(&o, &cr);
     cli_checkpoint_run_close(&cr);
     return status;
 }
