@@ -82,12 +82,8 @@ static int init_variant(vt_vae *v, vt_error *err) {
     return c->levels == 2 ? vt_hvae_init(v, err) : 0;
 }
 
-int vt_vae_init(vt_vae *v, const vt_vae_config *cfg, vt_error *err) {
-    vt_error_clear(err);
-    if (!v || !cfg) return vt_error_set(err, VT_EARG, "vt_vae_init: model and configuration are required");
-    memset(v, 0, sizeof *v);
-    v->cfg = *cfg;
-    const vt_vae_config *c = &v->cfg;
+/* The configuration's sizes and kinds; 0, or -1 with err filled. */
+static int check_config(const vt_vae_config *c, vt_error *err) {
     if (c->x_dim < 1 || c->latent < 1 || c->n_hidden < 0 || c->n_hidden > VT_VAE_MAX_HIDDEN ||
         c->n_classes < 0 || (c->prior == VT_PRIOR_MOG && c->mog_components < 1) ||
         enc_out_cols(c) < 0 || c->x_dim > INT_MAX - c->n_classes ||
@@ -99,15 +95,15 @@ int vt_vae_init(vt_vae *v, const vt_vae_config *cfg, vt_error *err) {
     }
     if (check_variant(c, err) != 0) return -1;
     for (int i = 0; i < c->n_hidden; i++)
-        if (c->hidden[i] < 1) {
-            vt_error_set(err, VT_EARG, "vae: hidden layer %d has size %d", i, c->hidden[i]);
-            return -1;
-        }
-    v->store = vt_store_new();
-    if (!v->store) {
-        vt_error_set(err, VT_ENOMEM, "vae: out of memory");
-        return -1;
-    }
+        if (c->hidden[i] < 1)
+            return vt_error_set(err, VT_EARG, "vae: hidden layer %d has size %d", i, c->hidden[i]), -1;
+    return 0;
+}
+
+/* Encoder x (+ label) → hidden → posterior parameters; decoder z (+ label) → mirrored
+ * hidden sizes → x. */
+static int init_networks(vt_vae *v, vt_error *err) {
+    const vt_vae_config *c = &v->cfg;
     int dims[VT_VAE_MAX_HIDDEN + 2], n = 0;
     dims[n++] = c->x_dim + c->n_classes;
     for (int i = 0; i < c->n_hidden; i++) dims[n++] = c->hidden[i];
@@ -121,31 +117,54 @@ int vt_vae_init(vt_vae *v, const vt_vae_config *cfg, vt_error *err) {
                                    c->seed, err);
     v->enc = v->enc_net.mlp;
     v->dec = v->dec_net.mlp;
-    v->tau = c->temperature;
-    rc = rc ? rc : init_variant(v, err);
-    if (rc == 0 && c->prior == VT_PRIOR_MOG) {
-        int C = c->mog_components, Z = c->latent;
-        v->mog_logits = vt_store_param(v->store, "prior.logits", 2, (int[]){1, C}, err);
-        v->mog_means = vt_store_param(v->store, "prior.means", 2, (int[]){C, Z}, err);
-        v->mog_logsigs = vt_store_param(v->store, "prior.logsigs", 2, (int[]){C, Z}, err);
-        if (!v->mog_logits || !v->mog_means || !v->mog_logsigs) rc = -1;
-        else vt_philox_normal(c->seed, 0, 0x70A1, 0, (size_t)C * Z, v->mog_means->data);
-    }
-    if (rc == 0 && (c->likelihood == VT_LIK_GAUSSIAN_FIXED ||
-                    c->likelihood == VT_LIK_GAUSSIAN_LEARNED)) {
-        if (c->likelihood == VT_LIK_GAUSSIAN_LEARNED) {
-            v->lik_logsig = vt_store_param(v->store, "lik.logsig", 2, (int[]){1, c->x_dim}, err);
-        } else {   /* a constant: a persistent tensor outside the store, no gradient */
-            v->lik_logsig = calloc(1, sizeof *v->lik_logsig);
-            if (v->lik_logsig) {
-                v->lik_logsig->data = calloc((size_t)c->x_dim, sizeof(float));
-                *v->lik_logsig = (vt_tensor){.data = v->lik_logsig->data, .ndim = 2,
-                                             .shape = {1, c->x_dim}};
-            }
+    return rc;
+}
+
+/* The learned mixture prior's logits, means and log σ. */
+static int init_mog_prior(vt_vae *v, vt_error *err) {
+    int C = v->cfg.mog_components, Z = v->cfg.latent;
+    v->mog_logits = vt_store_param(v->store, "prior.logits", 2, (int[]){1, C}, err);
+    v->mog_means = vt_store_param(v->store, "prior.means", 2, (int[]){C, Z}, err);
+    v->mog_logsigs = vt_store_param(v->store, "prior.logsigs", 2, (int[]){C, Z}, err);
+    if (!v->mog_logits || !v->mog_means || !v->mog_logsigs) return -1;
+    vt_philox_normal(v->cfg.seed, 0, 0x70A1, 0, (size_t)C * Z, v->mog_means->data);
+    return 0;
+}
+
+/* A Gaussian likelihood's log σ: a learned parameter, or a constant outside the store. */
+static int init_gaussian_logsig(vt_vae *v, vt_error *err) {
+    const vt_vae_config *c = &v->cfg;
+    if (c->likelihood == VT_LIK_GAUSSIAN_LEARNED) {
+        v->lik_logsig = vt_store_param(v->store, "lik.logsig", 2, (int[]){1, c->x_dim}, err);
+    } else {   /* a constant: a persistent tensor outside the store, no gradient */
+        v->lik_logsig = calloc(1, sizeof *v->lik_logsig);
+        if (v->lik_logsig) {
+            v->lik_logsig->data = calloc((size_t)c->x_dim, sizeof(float));
+            *v->lik_logsig = (vt_tensor){.data = v->lik_logsig->data, .ndim = 2,
+                                         .shape = {1, c->x_dim}};
         }
-        if (!v->lik_logsig || !v->lik_logsig->data) rc = -1;
-        else for (int i = 0; i < c->x_dim; i++) v->lik_logsig->data[i] = c->lik_logsig;
     }
+    if (!v->lik_logsig || !v->lik_logsig->data) return -1;
+    for (int i = 0; i < c->x_dim; i++) v->lik_logsig->data[i] = c->lik_logsig;
+    return 0;
+}
+
+int vt_vae_init(vt_vae *v, const vt_vae_config *cfg, vt_error *err) {
+    vt_error_clear(err);
+    if (!v || !cfg) return vt_error_set(err, VT_EARG, "vt_vae_init: model and configuration are required");
+    memset(v, 0, sizeof *v);
+    v->cfg = *cfg;
+    const vt_vae_config *c = &v->cfg;
+    if (check_config(c, err) != 0) return -1;
+    v->store = vt_store_new();
+    if (!v->store) return vt_error_set(err, VT_ENOMEM, "vae: out of memory"), -1;
+    v->tau = c->temperature;
+    int rc = init_networks(v, err);
+    rc = rc ? rc : init_variant(v, err);
+    if (rc == 0 && c->prior == VT_PRIOR_MOG) rc = init_mog_prior(v, err);
+    if (rc == 0 && (c->likelihood == VT_LIK_GAUSSIAN_FIXED ||
+                    c->likelihood == VT_LIK_GAUSSIAN_LEARNED))
+        rc = init_gaussian_logsig(v, err);
     if (rc != 0) {
         if (!err || err->code == VT_OK) vt_error_set(err, VT_ENOMEM, "vae: out of memory");
         vt_vae_free(v);
