@@ -1,6 +1,7 @@
 /* Matrix products (ops/gemm: AVX-512 kernel or OpenBLAS): C = op(A) op(B), and
  * linear = x @ w + b. */
 #include "ops/gemm/gemm.h"
+#include "ops/linear.h"
 #include "vtape/opkit.h"
 #include <string.h>
 
@@ -74,8 +75,8 @@ static void linear_backward(vt_ctx *ctx, vt_node *node) {
         }
 }
 
-vt_tensor *vt_linear(vt_ctx *ctx, vt_tensor *x, vt_tensor *w, vt_tensor *b) {
-    const char *op = "vt_linear";
+vt_tensor *vt_linear_unrecorded(vt_ctx *ctx, const char *op, vt_tensor *x, vt_tensor *w,
+                                vt_tensor *b) {
     vt_tensor *in[3] = {x, w, b};
     int n_in = b ? 3 : 2;
     if (!vt_check_all(ctx, op, n_in, in)) return vt_poison(ctx, op);
@@ -91,6 +92,12 @@ vt_tensor *vt_linear(vt_ctx *ctx, vt_tensor *x, vt_tensor *w, vt_tensor *b) {
     if (b)
         for (int r = 0; r < B; r++) memcpy(y->data + (size_t)r * H, b->data, H * sizeof(float));
     vt_sgemm_ctx(ctx, 0, 0, B, H, Din, x->data, Din, w->data, H, b ? 1.0f : 0.0f, y->data, H);
-    vt_record(ctx, op, y, linear_backward, n_in, in, 0);
+    return y;
+}
+
+vt_tensor *vt_linear(vt_ctx *ctx, vt_tensor *x, vt_tensor *w, vt_tensor *b) {
+    const char *op = "vt_linear";
+    vt_tensor *y = vt_linear_unrecorded(ctx, op, x, w, b);
+    if (!vt_is_poison(y)) vt_record(ctx, op, y, linear_backward, b ? 3 : 2, (vt_tensor *[]){x, w, b}, 0);
     return y;
 }

@@ -3,6 +3,7 @@
  * both GEMMs from one buffer. Saves vt_linear + vt_relu's extra B x H tensor, its
  * gradient, and two element-wise passes per hidden layer. */
 #include "ops/gemm/gemm.h"
+#include "ops/linear.h"
 #include "vtape/opkit.h"
 #include <string.h>
 
@@ -38,23 +39,10 @@ static void linear_relu_backward(vt_ctx *ctx, vt_node *node) {
 
 vt_tensor *vt_linear_relu(vt_ctx *ctx, vt_tensor *x, vt_tensor *w, vt_tensor *b) {
     const char *op = "vt_linear_relu";
-    vt_tensor *in[3] = {x, w, b};
-    int n_in = b ? 3 : 2;
-    if (!vt_check_all(ctx, op, n_in, in)) return vt_poison(ctx, op);
-    int B = vt_rows(x), Din = vt_cols(x), H = vt_cols(w);
-    if (vt_rows(w) != Din || (b && (vt_numel(b) != (size_t)H || vt_rows(b) != 1))) {
-        char sx[48], sw[48], sb[48];
-        return vt_fail(ctx, "%s: x is %s, w is %s, b is %s; need w of %d x H and b of 1 x H",
-                       op, vt_shape_str(x, sx), vt_shape_str(w, sw),
-                       b ? vt_shape_str(b, sb) : "NULL", Din);
-    }
-    vt_tensor *y = vt_out2(ctx, B, H, n_in, in);
+    vt_tensor *y = vt_linear_unrecorded(ctx, op, x, w, b);
     if (vt_is_poison(y)) return y;
-    if (b)
-        for (int r = 0; r < B; r++) memcpy(y->data + (size_t)r * H, b->data, H * sizeof(float));
-    vt_sgemm_ctx(ctx, 0, 0, B, H, Din, x->data, Din, w->data, H, b ? 1.0f : 0.0f, y->data, H);
     relu_job j = {y->data, vt_numel(y)};
     vt_parallel_for(ctx, j.n, VT_GRAIN, relu_inplace, &j);
-    vt_record(ctx, op, y, linear_relu_backward, n_in, in, 0);
+    vt_record(ctx, op, y, linear_relu_backward, b ? 3 : 2, (vt_tensor *[]){x, w, b}, 0);
     return y;
 }
