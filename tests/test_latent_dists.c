@@ -276,7 +276,7 @@ Test(gradcheck_families, planar_and_iaf_samples_and_log_densities) {
     vt_store *s = vt_store_new();
     vt_made made[2];
     for (int l = 0; l < 2; l++) {
-        char name[8];
+        char name[16];
         snprintf(name, sizeof name, "m%d", l);
         cr_assert_eq(vt_made_init(&made[l], s, name, 3, 6, l, 13, NULL), 0);
     }
