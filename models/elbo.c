@@ -131,20 +131,27 @@ int vt_model_elbo(vt_ctx *ctx, const vt_model *m, vt_tensor *x, vt_tensor *c,
         vt_fail(ctx, "vt_elbo: k = %d samples (need k >= 1, or 0 for 1)", o.k);
         return -1;
     }
-    int K = o.k > 0 ? o.k : 1;
-    if (o.estimator == VT_EST_MIWAE && o.miwae_m > 1) K *= o.miwae_m;
+    int K = o.k > 0 ? o.k : 1, KR;
     if (!vt_check(ctx, "vt_elbo", x) || !check_opts(ctx, &o)) return -1;
+    if (o.estimator == VT_EST_MIWAE && o.miwae_m > 1 && !vt_int_mul(K, o.miwae_m, &K)) {
+        vt_fail(ctx, "vt_elbo: k %d x miwae m %d samples overflow", o.k, o.miwae_m);
+        return -1;
+    }
     int R = vt_rows(x);
+    if (!vt_int_mul(K, R, &KR)) {   /* sample rows K·R must fit the tensors' int rows */
+        vt_fail(ctx, "vt_elbo: %d samples of %d rows overflow the row count", K, R);
+        return -1;
+    }
     vt_trace tr;
     vt_trace_init(&tr, VT_TRACE_GUIDE, K, R);
-    if (o.grad == VT_GRAD_DREG) tr.grad_scale = vt_zeros(ctx, 2, (int[]){K * R, 1});
+    if (o.grad == VT_GRAD_DREG) tr.grad_scale = vt_zeros(ctx, 2, (int[]){KR, 1});
     vt_dist *lik = vt_trace_run(ctx, m, x, c, &tr);
     if (!lik || (o.grad != VT_GRAD_REPARAM && !check_stl_sites(ctx, &tr, o.grad))) return -1;
     vt_ctx_set_scope(ctx, "reconstruction log p(x|z)");
     vt_tensor *log_px = vt_dist_log_prob(ctx, lik, x);               /* K·R x 1 */
     out->elbo_rows = vt_arena_alloc(ctx, (size_t)R * sizeof(float));
     if (!out->elbo_rows || vt_ctx_error(ctx)) return -1;
-    if (vt_rows(log_px) != K * R) {
+    if (vt_rows(log_px) != KR) {
         vt_fail(ctx, "vt_elbo: the likelihood scored %d rows, expected %d samples x %d rows",
                 vt_rows(log_px), K, R);
         return -1;

@@ -22,9 +22,11 @@ const vt_site *vt_trace_site(const vt_trace *tr, int i) {
 
 vt_tensor *vt_trace_expand(vt_ctx *ctx, const vt_trace *tr, vt_tensor *t) {
     if (!vt_check(ctx, "vt_trace_expand", t)) return vt_fail(ctx, "vt_trace_expand: bad input");
-    int rows = vt_rows(t);
-    if (rows == tr->k * tr->rows || tr->k == 1) return t;
-    return vt_repeat_rows(ctx, t, tr->k * tr->rows / rows);
+    int rows = vt_rows(t), total;
+    if (!vt_int_mul(tr->k, tr->rows, &total))
+        return vt_fail(ctx, "vt_trace_expand: %d samples of %d rows overflow", tr->k, tr->rows);
+    if (rows == total || tr->k == 1) return t;
+    return vt_repeat_rows(ctx, t, total / rows);
 }
 
 static vt_site *find(vt_trace *tr, const char *name) {
@@ -35,7 +37,8 @@ static vt_site *find(vt_trace *tr, const char *name) {
 
 /* Draws per parameter row so that d gives K·R rows, or 0 when it cannot. */
 static int draws_for(const vt_trace *tr, const vt_dist *d) {
-    int total = tr->k * tr->rows;
+    int total;
+    if (!vt_int_mul(tr->k, tr->rows, &total)) return 0;
     return d->rows > 0 && total % d->rows == 0 ? total / d->rows : 0;
 }
 
