@@ -139,7 +139,7 @@ static int report_diagnostics(const eval_options *o, cli_checkpoint_run *cr) {
 }
 
 int cli_cmd_eval(int argc, char **argv) {
-    eval_options o = {.iw_k = 1000, .iw_n = 1000, .iw_chunk = 50000, .threads = 1,
+    eval_options o = {.iw_k = 1000, .iw_n = 1000, .iw_chunk = 50000, .threads = 2,
                       .blas_threads = 2, .binarize = -1, .test_seed = -1, .threshold = 0.01,
                       .gap_steps = 200, .gap_lr = 1e-2, .gap_k = 1000};
     cli_opt table[32];

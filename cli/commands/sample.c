@@ -20,7 +20,7 @@ typedef struct sample_options {
 } sample_options;
 
 int cli_cmd_sample(int argc, char **argv) {
-    sample_options o = {.n = 64, .test_seed = -1, .binarize = -1, .threads = 1};
+    sample_options o = {.n = 64, .test_seed = -1, .binarize = -1, .threads = 2};
     cli_opt table[] = {
         {.name = "checkpoint", .kind = CLI_OPT_STRING, .dest = &o.checkpoint, .metavar = "FILE",
          .help = "checkpoint to draw from", .default_text = "none: required"},
