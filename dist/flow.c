@@ -26,8 +26,22 @@ vt_tensor *vt_flow_base_sample(vt_ctx *ctx, vt_dist *d, int k) {
     vt_flow_aux *a = d->user;
     d->eps = vt_randn(ctx, k * d->rows, d->dim);
     vt_tensor *z0 = vt_reparam_diag(ctx, d->p[0], d->p[1], d->eps);
-    a->log_q = vt_normal_logprob_rows(ctx, z0, d->p[0], d->p[1]);
-    return z0;
+    a->log_q = a->log_q0 = vt_normal_logprob_rows(ctx, z0, d->p[0], d->p[1]);
+    return a->z0 = z0;
+}
+
+int vt_flow_base_of(vt_ctx *ctx, vt_dist *d, vt_dist **base, vt_tensor **z0,
+                    vt_tensor **log_q0) {
+    const vt_flow_aux *a = d && (d->flags & VT_DIST_FLOW) ? d->user : NULL;
+    if (!a || !a->z0 || !d->sample) {
+        vt_fail(ctx, "vt_flow_base_of: %s is not a flow with a sample drawn",
+                d ? d->ops->name : "NULL");
+        return -1;
+    }
+    *base = vt_normal(ctx, d->p[0], d->p[1]);
+    *z0 = a->z0;
+    *log_q0 = a->log_q0;
+    return vt_ctx_error(ctx) ? -1 : 0;
 }
 
 vt_tensor *vt_flow_log_prob(vt_ctx *ctx, vt_dist *d, vt_tensor *z) {

@@ -14,7 +14,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const char *const estimator_names[] = {"generic", "analytic", "iwae", "miwae", "ciwae"};
+static const char *const estimator_names[] = {"generic", "analytic", "iwae", "miwae", "ciwae",
+                                                  "base-kl"};
 const vt_names vt_estimator_names = VT_NAMES(estimator_names);
 
 int vt_estimator_parse(const char *name) { return vt_names_find(&vt_estimator_names, name); }
@@ -44,15 +45,15 @@ static int check_opts(vt_ctx *ctx, const vt_elbo_opts *o) {
         vt_fail(ctx, "vt_elbo: beta %g and free bits %g must be >= 0", o->beta, o->free_bits);
         return 0;
     }
-    if ((unsigned)o->estimator > VT_EST_CIWAE || (unsigned)o->grad > VT_GRAD_DREG ||
+    if ((unsigned)o->estimator > VT_EST_BASE_KL || (unsigned)o->grad > VT_GRAD_DREG ||
         !(o->ciwae_beta >= 0 && o->ciwae_beta <= 1) || o->miwae_m < 0) {
         vt_fail(ctx, "vt_elbo: bad options (estimator %d, grad %d, ciwae beta %g, miwae m %d)",
                 (int)o->estimator, (int)o->grad, o->ciwae_beta, o->miwae_m);
         return 0;
     }
-    if (o->grad == VT_GRAD_STL && o->estimator == VT_EST_ANALYTIC) {
+    if (o->grad == VT_GRAD_STL && (o->estimator == VT_EST_ANALYTIC || o->estimator == VT_EST_BASE_KL)) {
         vt_fail(ctx, "vt_elbo: sticking the landing scores log q at the sample: use generic or "
-                     "an importance-weighted estimator, not analytic");
+                     "an importance-weighted estimator, not %s", vt_estimator_name(o->estimator));
         return 0;
     }
     if (o->grad == VT_GRAD_DREG && o->estimator != VT_EST_IWAE && o->estimator != VT_EST_MIWAE) {
@@ -77,12 +78,12 @@ static int check_stl_sites(vt_ctx *ctx, const vt_trace *tr, vt_grad_estimator g)
     return 0;
 }
 
-/* (B): Σ_s KL_s per row; loss −E log p(x|z) + β·(KL or free-bits term). */
+/* (B) and base-kl: Σ_s KL_s per row; loss −E log p(x|z) + β·(KL or free-bits term). */
 static int analytic(vt_ctx *ctx, vt_trace *tr, vt_tensor *log_px, const vt_elbo_opts *o,
                     vt_elbo_terms *out) {
     vt_tensor *kl[VT_TRACE_MAX_SITES], *kl_rows = NULL;
     for (int i = 0; i < tr->n_sites; i++) {
-        kl[i] = vt_elbo_site_kl(ctx, tr, i);                          /* R x 1 */
+        kl[i] = vt_elbo_site_kl(ctx, tr, i, o->estimator == VT_EST_BASE_KL);   /* R x 1 */
         if (vt_ctx_error(ctx)) return -1;
         out->site_kl[i].kl = vt_elbo_mean_of(kl[i]);
         kl_rows = kl_rows ? vt_add(ctx, kl_rows, kl[i]) : kl[i];
@@ -160,8 +161,9 @@ int vt_model_elbo(vt_ctx *ctx, const vt_model *m, vt_tensor *x, vt_tensor *c,
     out->n_sites = tr.n_sites;
     for (int i = 0; i < tr.n_sites; i++) out->site_kl[i].name = tr.site[i].name;
     vt_ctx_set_scope(ctx, "KL(q(z|x) || p(z)), per site");
-    int rc = o.estimator == VT_EST_ANALYTIC ? analytic(ctx, &tr, log_px, &o, out)
-                                            : sampled(ctx, &tr, log_px, &o, out);
+    int rc = o.estimator == VT_EST_ANALYTIC || o.estimator == VT_EST_BASE_KL
+                 ? analytic(ctx, &tr, log_px, &o, out)
+                 : sampled(ctx, &tr, log_px, &o, out);
     vt_ctx_set_scope(ctx, NULL);
     if (rc != 0 || vt_ctx_error(ctx)) return -1;
     double s = 0;

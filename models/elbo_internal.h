@@ -15,8 +15,13 @@ vt_tensor *vt_elbo_sample_mean(vt_ctx *ctx, vt_tensor *t, int R);
  * scored with detached parameters. */
 vt_tensor *vt_elbo_site_log_ratio(vt_ctx *ctx, const vt_site *s, int stl);
 /* KL term of site s for the analytic estimator (R x 1): the closed form where it is the
- * right term, else the Monte-Carlo log ratio averaged over samples. */
-vt_tensor *vt_elbo_site_kl(vt_ctx *ctx, const vt_trace *tr, int s);
+ * right term, else the Monte-Carlo log ratio averaged over samples. A flow posterior is
+ * refused, or with `flows` scored by vt_elbo_flow_site_kl. */
+vt_tensor *vt_elbo_site_kl(vt_ctx *ctx, const vt_trace *tr, int s, int flows);
+/* base-kl's term of flow site s (R x 1): KL(q0 ‖ p) in closed form plus the sampled
+ * correction (log q − log p)(z_L) − (log q0 − log p)(z0), averaged over samples; the
+ * plain log ratio when the base has no closed-form KL against p. (elbo_flow_kl.c) */
+vt_tensor *vt_elbo_flow_site_kl(vt_ctx *ctx, const vt_trace *tr, int s);
 /* Σ over sites of the free-bits KL term; kl[s] is site s's per-row KL. */
 vt_tensor *vt_elbo_free_bits(vt_ctx *ctx, const vt_trace *tr, vt_tensor *const *kl,
                              const vt_elbo_opts *o);

@@ -38,11 +38,12 @@ vt_tensor *vt_elbo_site_log_ratio(vt_ctx *ctx, const vt_site *s, int stl) {
     return vt_sub(ctx, vt_dist_log_prob(ctx, q, s->z), vt_dist_log_prob(ctx, s->p, s->z));
 }
 
-vt_tensor *vt_elbo_site_kl(vt_ctx *ctx, const vt_trace *tr, int i) {
+vt_tensor *vt_elbo_site_kl(vt_ctx *ctx, const vt_trace *tr, int i, int flows) {
     const vt_site *s = &tr->site[i];
+    if ((s->q->flags & VT_DIST_FLOW) && flows) return vt_elbo_flow_site_kl(ctx, tr, i);
     if (s->q->flags & VT_DIST_FLOW)
         return vt_fail(ctx, "vt_elbo: analytic KL does not apply to a flow posterior; use "
-                            "generic or iwae (site %s is %s)", s->name, s->q->ops->name);
+                            "generic, iwae or base-kl (site %s is %s)", s->name, s->q->ops->name);
     /* q_s over R rows against a p_s that does not depend on later sites: vt_kl (closed
      * form, or a fresh one-sample estimate when no rule is registered) */
     if (vt_trace_site_analytic_ok(tr, i) ||

@@ -91,14 +91,19 @@ vt_tensor *vt_trace_latent(vt_ctx *ctx, vt_trace *tr, const char *name, vt_dist 
     return s->z;
 }
 
-int vt_trace_site_analytic_ok(const vt_trace *tr, int s) {
+int vt_trace_site_order_ok(const vt_trace *tr, int s) {
     const vt_site *a = &tr->site[s];
-    if (!vt_kl_has_closed_form(a->q, a->p) || a->q->rows % a->p->rows != 0) return 0;
     for (int i = 0; i < tr->n_sites; i++) {
         const vt_site *b = &tr->site[i];
         if (b->p_order < a->p_order && b->q_order > a->q_order) return 0;
     }
     return 1;
+}
+
+int vt_trace_site_analytic_ok(const vt_trace *tr, int s) {
+    const vt_site *a = &tr->site[s];
+    return vt_kl_has_closed_form(a->q, a->p) && a->q->rows % a->p->rows == 0 &&
+           vt_trace_site_order_ok(tr, s);
 }
 
 /* ---- the one-latent form: site "z" ---- */

@@ -26,5 +26,7 @@ vt_dist *vt_trace_generate(vt_ctx *ctx, const vt_model *m, vt_tensor *c, vt_trac
  * every site the prior could depend on (asked for earlier by the model) was drawn
  * before s by the guide, so p_s is fixed given what q_s conditions on. */
 int vt_trace_site_analytic_ok(const vt_trace *tr, int s);
+/* The ordering half of that: every site p_s could depend on was drawn before s. */
+int vt_trace_site_order_ok(const vt_trace *tr, int s);
 
 #endif

@@ -17,7 +17,7 @@ vt_vae_config vt_vae_default_config(void) {
                            .act = VT_ACT_RELU, .posterior = VT_POSTERIOR_DIAG,
                            .prior = VT_PRIOR_STD_NORMAL, .mog_components = 10,
                            .likelihood = VT_LIK_BERNOULLI, .lik_logsig = 0.0f,
-                           .levels = 1, .latent2 = 16, .pseudo_inputs = 50, .flow_depth = 4,
+                           .levels = 1, .latent2 = 16, .pseudo_inputs = 50, .flow_depth = 4, .flow_context = 32,
                            .latent_type = VT_LATENT_GAUSSIAN, .categories = 10,
                            .temperature = 1.0f, .temp_min = 0.5f, .temp_rate = 1e-4f,
                            .layer = VT_LAYER_LINEAR};
@@ -31,6 +31,7 @@ static int enc_out_cols(const vt_vae_config *c) {
     else if (c->latent_type == VT_LATENT_BERNOULLI) n = Z;
     else if (c->posterior == VT_POSTERIOR_FULLCOV) n += Z * Z;
     else if (c->posterior == VT_POSTERIOR_PLANAR) n += (long long)c->flow_depth * (2 * Z + 1);
+    else if (c->posterior == VT_POSTERIOR_IAF) n += c->flow_context;
     return n > INT_MAX ? -1 : (int)n;
 }
 
@@ -51,6 +52,8 @@ static int check_variant(const vt_vae_config *c, vt_error *err) {
         : (c->posterior == VT_POSTERIOR_PLANAR || c->posterior == VT_POSTERIOR_IAF) &&
                   (c->flow_depth < 1 || c->flow_depth > 64) ? "flow depth is 1..64"
         : c->posterior == VT_POSTERIOR_IAF && c->latent < 2 ? "IAF needs latent >= 2"
+        : c->flow_context < 0 || c->flow_context > 65536 ? "the IAF context is 0..65536 columns"
+        : (unsigned)c->inference > VT_HVAE_TOP_DOWN ? "inference is bottom-up or top-down"
         : c->prior == VT_PRIOR_VAMP && (c->pseudo_inputs < 1 || c->n_classes > 0)
             ? "the VampPrior needs >= 1 pseudo-input and no classes"
         : NULL;
@@ -67,7 +70,8 @@ static int init_variant(vt_vae *v, vt_error *err) {
         for (int l = 0; l < c->flow_depth; l++) {
             char name[32];
             snprintf(name, sizeof name, "iaf%d", l);
-            if (vt_made_init(&v->made[l], v->store, name, c->latent, H, l % 2, c->seed, err) != 0)
+            if (vt_made_init(&v->made[l], v->store, name, c->latent, c->flow_context, H, l % 2,
+                             c->seed, err) != 0)
                 return -1;
         }
     }
@@ -251,6 +255,10 @@ vt_tensor *vt_vae_generate(vt_ctx *ctx, vt_vae *v, int n, vt_tensor *c) {
 vt_tensor *vt_vae_encode_mean(vt_ctx *ctx, vt_vae *v, vt_tensor *x, vt_tensor *c) {
     if (!v || !v->store) return vt_fail(ctx, "vt_vae_encode_mean: the model is NULL or not initialised");
     v->model.self = v;
+    if (v->cfg.levels == 2) {
+        vt_tensor *m = vt_hvae_encode_mean(ctx, v, x, c);
+        return m ? m : vt_fail(ctx, "vt_vae_encode_mean: no posterior");
+    }
     vt_dist *q = v->model.posterior(ctx, &v->model, x, c);
     if (!q) return vt_fail(ctx, "vt_vae_encode_mean: no posterior");
     if (q->ops == &vt_concrete_ops) {   /* log class probabilities: the value space */

@@ -12,11 +12,13 @@ static const char *const likelihoods[] = {"bernoulli", "gaussian", "gaussian_lea
                                            "continuous_bernoulli"};
 static const char *const latent_types[] = {"gaussian", "gumbel", "bernoulli"};
 static const char *const layers[] = {"linear", "gated"};
+static const char *const inferences[] = {"bottom-up", "top-down"};
 const vt_names vt_posterior_names = VT_NAMES(posteriors);
 const vt_names vt_prior_names = VT_NAMES(priors);
 const vt_names vt_lik_names = VT_NAMES(likelihoods);
 const vt_names vt_latent_type_names = VT_NAMES(latent_types);
 const vt_names vt_layer_names = VT_NAMES(layers);
+const vt_names vt_hvae_inference_names = VT_NAMES(inferences);
 
 /* Parse a positive int in [1, max] from s; end at '-' ',' or NUL. */
 static int parse_dim(const char *s, char **end, int max) {
@@ -59,13 +61,14 @@ int vt_vae_config_format(const vt_vae_config *c, char *buf, size_t len) {
     int n = snprintf(buf, len, "x_dim=%d hidden=%s latent=%d act=%s classes=%d posterior=%s "
                      "prior=%s mog=%d likelihood=%s lik_logsig=%.9g seed=%llu levels=%d latent2=%d "
                      "pseudo=%d flow_depth=%d latent_type=%s categories=%d tau=%.9g tau_min=%.9g "
-                     "tau_rate=%.9g layer=%s",
+                     "tau_rate=%.9g layer=%s inference=%s flow_context=%d",
                      c->x_dim, c->n_hidden ? hidden : "none", c->latent, vt_act_name(c->act),
                      c->n_classes, vt_names_get(&vt_posterior_names, c->posterior), vt_names_get(&vt_prior_names, c->prior),
                      c->mog_components, vt_names_get(&vt_lik_names, c->likelihood), c->lik_logsig,
                      (unsigned long long)c->seed, c->levels, c->latent2, c->pseudo_inputs,
                      c->flow_depth, vt_names_get(&vt_latent_type_names, c->latent_type), c->categories,
-                     c->temperature, c->temp_min, c->temp_rate, vt_names_get(&vt_layer_names, c->layer));
+                     c->temperature, c->temp_min, c->temp_rate, vt_names_get(&vt_layer_names, c->layer),
+                     vt_names_get(&vt_hvae_inference_names, c->inference), c->flow_context);
     return n > 0 && (size_t)n < len ? 0 : -1;
 }
 
@@ -77,7 +80,7 @@ int vt_vae_config_parse(vt_vae_config *out, const char *text, vt_error *err) {
         return -1;
     }
     strcpy(buf, text);
-    int seen = 0;
+    int seen = 0, has_context = 0;
     for (char *save = NULL, *tok = strtok_r(buf, " ", &save); tok; tok = strtok_r(NULL, " ", &save)) {
         char *eq = strchr(tok, '=');
         if (!eq) goto bad;
@@ -98,6 +101,8 @@ int vt_vae_config_parse(vt_vae_config *out, const char *text, vt_error *err) {
         else if (!strcmp(k, "flow_depth")) { if ((c.flow_depth = parse_dim(v, &end, 64)) < 0 || *end) goto bad; }
         else if (!strcmp(k, "categories")) { if ((c.categories = parse_dim(v, &end, 1 << 16)) < 0 || *end) goto bad; }
         else if (!strcmp(k, "latent_type")) { int i = vt_names_find(&vt_latent_type_names, v); if (i < 0) goto bad; c.latent_type = (vt_latent_type)i; }
+        else if (!strcmp(k, "inference")) { int i = vt_names_find(&vt_hvae_inference_names, v); if (i < 0) goto bad; c.inference = (vt_hvae_inference)i; }
+        else if (!strcmp(k, "flow_context")) { c.flow_context = (int)strtol(v, &end, 10); has_context = 1; if (*end || c.flow_context < 0 || c.flow_context > 1 << 16) goto bad; }
         else if (!strcmp(k, "layer")) { int i = vt_names_find(&vt_layer_names, v); if (i < 0) goto bad; c.layer = (vt_layer_kind)i; }
         else if (!strcmp(k, "tau")) { c.temperature = strtof(v, &end); if (*end || !(c.temperature > 0)) goto bad; }
         else if (!strcmp(k, "tau_min")) { c.temp_min = strtof(v, &end); if (*end || !(c.temp_min > 0)) goto bad; }
@@ -124,6 +129,7 @@ int vt_vae_config_parse(vt_vae_config *out, const char *text, vt_error *err) {
         vt_error_set(err, VT_EARG, "model configuration: %d of 11 fields present", seen);
         return -1;
     }
+    if (!has_context) c.flow_context = 0;   /* written before IAF steps took a context */
     *out = c;
     return 0;
 }
@@ -147,9 +153,10 @@ static int variant_numel(const vt_vae_config *c, size_t *total) {
     size_t Z = (size_t)c->latent, X = (size_t)c->x_dim, t = 0;
     size_t H = c->n_hidden > 0 ? (size_t)c->hidden[c->n_hidden - 1] : 0;
     int gauss = c->latent_type == VT_LATENT_GAUSSIAN, gated = c->layer == VT_LAYER_GATED;
-    if (gauss && c->posterior == VT_POSTERIOR_IAF) {   /* W1, b1, Wm, bm, Ws, bs per step */
+    if (gauss && c->posterior == VT_POSTERIOR_IAF) {   /* W1, Wc, b1, Wm, bm, Ws, bs per step */
         size_t h = H ? H : 4 * Z, step;
-        if (!vt_size_mul(h, 3 * Z + 1, &step) || !vt_size_add(step, 2 * Z, &step) ||
+        if (!vt_size_mul(h, 3 * Z + 1 + (size_t)c->flow_context, &step) ||
+            !vt_size_add(step, 2 * Z, &step) ||
             !vt_size_mul(step, (size_t)c->flow_depth, &t) || !vt_size_add(*total, t, total))
             return 0;
     }
@@ -158,7 +165,8 @@ static int variant_numel(const vt_vae_config *c, size_t *total) {
         return 0;
     if (c->levels == 2) {
         size_t Z2 = (size_t)c->latent2, h = H ? H : 256;
-        size_t enc2[3] = {Z, h, 2 * Z2}, pz1[3] = {Z2, h, 2 * Z};
+        size_t enc2[3] = {c->inference == VT_HVAE_TOP_DOWN ? 2 * Z : Z, h, 2 * Z2};
+        size_t pz1[3] = {Z2, h, 2 * Z};
         if (!mlp_numel(enc2, 3, gated, total) || !mlp_numel(pz1, 3, gated, total)) return 0;
     }
     return 1;
@@ -167,7 +175,7 @@ static int variant_numel(const vt_vae_config *c, size_t *total) {
 size_t vt_vae_config_numel(const vt_vae_config *c) {
     if (!c || c->n_hidden < 0 || c->n_hidden > VT_VAE_MAX_HIDDEN || c->x_dim < 1 ||
         c->latent < 1 || c->n_classes < 0 || c->flow_depth < 0 || c->categories < 0 ||
-        c->pseudo_inputs < 0 || c->latent2 < 0)
+        c->pseudo_inputs < 0 || c->latent2 < 0 || c->flow_context < 0)
         return 0;
     size_t Z = (size_t)c->latent, C = (size_t)c->n_classes, X = (size_t)c->x_dim;
     size_t enc[VT_VAE_MAX_HIDDEN + 2], dec[VT_VAE_MAX_HIDDEN + 2], total = 0, out = 0, value = Z;
@@ -178,7 +186,7 @@ size_t vt_vae_config_numel(const vt_vae_config *c) {
     } else if (c->latent_type == VT_LATENT_BERNOULLI) {
         out = Z;
     } else {
-        size_t extra = 0;
+        size_t extra = c->posterior == VT_POSTERIOR_IAF ? (size_t)c->flow_context : 0;
         if (c->posterior == VT_POSTERIOR_FULLCOV && !vt_size_mul(Z, Z, &extra)) return 0;
         if (c->posterior == VT_POSTERIOR_PLANAR &&
             !vt_size_mul((size_t)c->flow_depth, 2 * Z + 1, &extra))

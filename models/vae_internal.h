@@ -22,6 +22,8 @@ int vt_vae_check_condition(vt_ctx *ctx, const vt_vae *v, vt_tensor *c);
 int vt_hvae_init(vt_vae *v, vt_error *err);
 int vt_hvae_guide(vt_ctx *ctx, const vt_model *g, vt_tensor *x, vt_tensor *c, vt_trace *tr);
 vt_dist *vt_hvae_model(vt_ctx *ctx, const vt_model *g, vt_tensor *c, vt_trace *tr);
+/* Posterior mean of z1 (top-down: given z2 at its posterior mean). */
+vt_tensor *vt_hvae_encode_mean(vt_ctx *ctx, vt_vae *v, vt_tensor *x, vt_tensor *c);
 /* VampPrior over `rows` rows: the uniform mixture of q(top | u_k) at the pseudo-inputs. */
 vt_dist *vt_vae_vamp_prior(vt_ctx *ctx, vt_vae *v, int rows);
 

@@ -10,6 +10,7 @@ int vt_vae_enc_cols(const vt_vae_config *c) {
     switch (c->posterior) {
     case VT_POSTERIOR_FULLCOV: return 2 * Z + Z * Z;
     case VT_POSTERIOR_PLANAR: return 2 * Z + c->flow_depth * (2 * Z + 1);
+    case VT_POSTERIOR_IAF: return 2 * Z + c->flow_context;
     default: return 2 * Z;
     }
 }
@@ -54,7 +55,10 @@ static vt_dist *posterior_of(vt_ctx *ctx, const vt_vae *v, vt_tensor *o) {
         return vt_planar_flow(ctx, mu, logsig,
                               vt_slice_cols(ctx, o, 2 * Z, c->flow_depth * (2 * Z + 1)),
                               c->flow_depth);
-    case VT_POSTERIOR_IAF: return vt_iaf(ctx, mu, logsig, v->made, c->flow_depth);
+    case VT_POSTERIOR_IAF:   /* the encoder's last flow_context columns are the MADEs' h */
+        return vt_iaf(ctx, mu, logsig,
+                      c->flow_context ? vt_slice_cols(ctx, o, 2 * Z, c->flow_context) : NULL,
+                      v->made, c->flow_depth);
     default: return vt_normal(ctx, mu, logsig);
     }
 }
@@ -73,13 +77,14 @@ vt_dist *vt_vae_posterior(vt_ctx *ctx, const vt_latent_model *m, vt_tensor *x, v
 
 /* VampPrior (Tomczak & Welling 2018): p(z) = (1/K) Σ_k q(z | u_k), u_k = sigmoid(a_k)
  * the learned pseudo-inputs, through the model's own encoder — its Gaussian base (mean
- * and log σ) for one level; q(z2 | z1 = mean of q(z1 | u_k)) for the top of two. It is
+ * and log σ) for one level; the top of two's q(z2 | ·) at u_k. It is
  * vt_mog with encoder-made components and equal weights. */
 vt_dist *vt_vae_vamp_prior(vt_ctx *ctx, vt_vae *v, int rows) {
     int Z = v->cfg.latent;
     vt_tensor *o = vt_vae_net_forward(ctx, &v->enc_net, vt_sigmoid(ctx, v->pseudo));
-    if (v->cfg.levels == 2) {
-        o = vt_vae_net_forward(ctx, &v->enc2, vt_slice_cols(ctx, o, 0, Z));
+    if (v->cfg.levels == 2) {   /* q(z2 | z1 = μ(u_k)) bottom-up, q(z2 | u_k) top-down */
+        if (v->cfg.inference != VT_HVAE_TOP_DOWN) o = vt_slice_cols(ctx, o, 0, Z);
+        o = vt_vae_net_forward(ctx, &v->enc2, o);
         Z = v->cfg.latent2;
     }
     vt_tensor *uniform = vt_zeros(ctx, 2, (int[]){1, vt_rows(v->pseudo)});

@@ -17,6 +17,16 @@ void vt_test_fill_uniform(float *x, size_t n, float lo, float hi, uint64_t seed)
     for (size_t i = 0; i < n; i++) x[i] = lo + (hi - lo) * x[i];
 }
 
+void vt_test_randomize_store(void *store, float sd, uint64_t seed) {
+    vt_store *s = store;
+    for (int i = 0; i < vt_store_count(s); i++) {
+        vt_tensor *t = vt_store_get(s, i);
+        size_t n = vt_numel(t), nz = 0;
+        for (size_t j = 0; j < n; j++) nz += t->data[j] != 0.0f;
+        if (nz == 0) vt_test_fill_normal(t->data, n, sd, seed + (uint64_t)i);
+    }
+}
+
 const char *vt_test_tmpdir(char *buf, size_t len) {
     snprintf(buf, len, "/tmp/vtape-test-XXXXXX");
     return mkdtemp(buf);

@@ -8,6 +8,10 @@
 void vt_test_fill_normal(float *x, size_t n, float s, uint64_t seed);
 /* Uniform values in [lo, hi). */
 void vt_test_fill_uniform(float *x, size_t n, float lo, float hi, uint64_t seed);
+/* Every parameter of store s (a vt_store *) that is all zeros gets N(0, sd²) values, so
+ * a gradient check reaches the weights behind layers that start at zero (IAF outputs,
+ * the HVAE's bottom-up output layers). */
+void vt_test_randomize_store(void *s, float sd, uint64_t seed);
 /* A fresh empty directory under /tmp for files a test writes. */
 const char *vt_test_tmpdir(char *buf, size_t len);
 /* Remove such a directory and everything in it; 0 on success. */

@@ -18,7 +18,7 @@ enum { FZ = 3, DEPTH = 3 };
 typedef struct { int iaf; vt_tensor *mu, *ls, *params; vt_made made[DEPTH]; } flow_case;
 
 static vt_dist *make_flow(vt_ctx *ctx, flow_case *f) {
-    return f->iaf ? vt_iaf(ctx, f->mu, f->ls, f->made, DEPTH)
+    return f->iaf ? vt_iaf(ctx, f->mu, f->ls, NULL, f->made, DEPTH)
                   : vt_planar_flow(ctx, f->mu, f->ls, f->params, DEPTH);
 }
 
@@ -64,7 +64,7 @@ static void check_log_det(int iaf) {
     for (int l = 0; iaf && l < DEPTH; l++) {
         char name[16];
         snprintf(name, sizeof name, "made%d", l);
-        cr_assert_eq(vt_made_init(&f.made[l], s, name, FZ, 8, l % 2, 5, NULL), 0);
+        cr_assert_eq(vt_made_init(&f.made[l], s, name, FZ, 0, 8, l % 2, 5, NULL), 0);
         for (int i = 0; i < FZ; i++) f.made[l].bm->data[i] = 0.2f * (float)i;   /* nonzero m */
     }
     vt_ctx *ctx = vt_ctx_new(&(vt_ctx_opts){.seed = 8});
@@ -225,7 +225,13 @@ static vt_tensor *kl_rules(vt_ctx *ctx, vt_tensor *const *in, void *u) {
 }
 static vt_tensor *flow_out(vt_ctx *ctx, vt_tensor *const *in, void *u) {
     const vt_made *made = u;
-    vt_dist *d = made ? vt_iaf(ctx, in[0], in[1], made, 2) : vt_planar_flow(ctx, in[0], in[1], in[2], 2);
+    vt_dist *d = made ? vt_iaf(ctx, in[0], in[1], NULL, made, 2) : vt_planar_flow(ctx, in[0], in[1], in[2], 2);
+    vt_tensor *s = vt_dist_rsample(ctx, d, 2);
+    return vt_concat_cols(ctx, s, vt_dist_log_prob(ctx, d, s));
+}
+/* IAF whose MADEs see a context h = in[2] (2 rows, as mu), two draws per row. */
+static vt_tensor *iaf_context_out(vt_ctx *ctx, vt_tensor *const *in, void *u) {
+    vt_dist *d = vt_iaf(ctx, in[0], in[1], in[2], u, 2);
     vt_tensor *s = vt_dist_rsample(ctx, d, 2);
     return vt_concat_cols(ctx, s, vt_dist_log_prob(ctx, d, s));
 }
@@ -270,20 +276,74 @@ Test(gradcheck_families, planar_and_iaf_samples_and_log_densities) {
     vt_tensor *mu = leaf_normal(2, 3, 0.5f, 51), *ls = leaf_normal(2, 3, 0.3f, 52);
     vt_tensor *params = leaf_normal(2, 2 * 7, 0.7f, 53);
     gradcheck_ok(flow_out, 3, (vt_tensor *[]){mu, ls, params}, NULL, "planar");
-    /* IAF: the MADE parameters are inputs too. Its hidden units are relu: with this seed
-     * no pre-activation lies within the difference step of 0 (with seeds 9 and 10 one
-     * does, and the check fails there, as a kink inside a central difference should) */
+    /* IAF: the MADE parameters are inputs too. Its hidden units are relu: with these
+     * seeds (13 for the init, 63 for the output layers, which start at zero) no
+     * pre-activation lies within the difference step of 0 (with 61 or 64 one does, and
+     * the check fails there, as a kink inside a central difference should) */
     vt_store *s = vt_store_new();
     vt_made made[2];
     for (int l = 0; l < 2; l++) {
         char name[16];
         snprintf(name, sizeof name, "m%d", l);
-        cr_assert_eq(vt_made_init(&made[l], s, name, 3, 6, l, 13, NULL), 0);
+        cr_assert_eq(vt_made_init(&made[l], s, name, 3, 0, 6, l, 13, NULL), 0);
     }
-    vt_tensor *in[2 + 12] = {mu, ls};
+    vt_tensor *in[3 + 14] = {mu, ls};
+    vt_test_randomize_store(s, 0.5f, 63);   /* the outputs start at zero: give them values */
     for (int i = 0; i < 12; i++) in[2 + i] = vt_store_get(s, i);
     gradcheck_ok(flow_out, 14, in, made, "iaf");
     for (int l = 0; l < 2; l++) vt_made_free(&made[l]);
     vt_store_free(s);
+    /* with a context: h and the MADEs' Wc get gradients too */
+    s = vt_store_new();
+    for (int l = 0; l < 2; l++) {
+        char name[16];
+        snprintf(name, sizeof name, "c%d", l);
+        cr_assert_eq(vt_made_init(&made[l], s, name, 3, 2, 6, l, 13, NULL), 0);
+    }
+    vt_test_randomize_store(s, 0.5f, 62);
+    vt_tensor *h = leaf_normal(2, 2, 0.6f, 54);
+    in[2] = h;
+    for (int i = 0; i < 14; i++) in[3 + i] = vt_store_get(s, i);
+    gradcheck_ok(iaf_context_out, 17, in, made, "iaf with context");
+    /* a context of the wrong width is an error, not a read past h */
+    vt_ctx *ctx = vt_ctx_new(NULL);
+    vt_dist *bad = vt_iaf(ctx, mu, ls, NULL, made, 2);
+    cr_assert(vt_ctx_error(ctx) && bad->ops != &vt_iaf_ops, "a context-taking IAF without h");
+    cr_assert(strstr(vt_ctx_error(ctx), "context"), "%s", vt_ctx_error(ctx));
+    vt_ctx_free(ctx);
+    vt_leaf_free(h);
+    for (int l = 0; l < 2; l++) vt_made_free(&made[l]);
+    vt_store_free(s);
     vt_leaf_free(mu); vt_leaf_free(ls); vt_leaf_free(params);
+}
+
+/* A fresh MADE's outputs are zero, so a fresh IAF is the identity: its draw is the base
+ * draw z0 = μ + σ ε and its log-density is the base's, exactly (σ = 1 at s = 0). */
+Test(iaf, starts_as_the_identity) {
+    vt_store *s = vt_store_new();
+    vt_made made[3];
+    for (int l = 0; l < 3; l++) {
+        char name[16];
+        snprintf(name, sizeof name, "i%d", l);
+        cr_assert_eq(vt_made_init(&made[l], s, name, 4, 2, 8, l % 2, 3, NULL), 0);
+    }
+    vt_tensor *mu = leaf_normal(3, 4, 1.0f, 81), *ls = leaf_normal(3, 4, 0.5f, 82);
+    vt_tensor *h = leaf_normal(3, 2, 1.0f, 83);
+    vt_ctx *ctx = vt_ctx_new(&(vt_ctx_opts){.seed = 4});
+    vt_dist *d = vt_iaf(ctx, mu, ls, h, made, 3);
+    vt_tensor *z = vt_dist_rsample(ctx, d, 2), *lq = vt_dist_log_prob(ctx, d, z);
+    vt_dist *base;
+    vt_tensor *z0, *lq0;
+    cr_assert_eq(vt_flow_base_of(ctx, d, &base, &z0, &lq0), 0, "%s", vt_ctx_error(ctx));
+    for (size_t i = 0; i < vt_numel(z); i++) cr_assert_eq(z->data[i], z0->data[i], "z[%zu]", i);
+    for (size_t i = 0; i < vt_numel(lq); i++) cr_assert_eq(lq->data[i], lq0->data[i], "log q[%zu]", i);
+    /* and vt_flow_base_of refuses what is not a flow */
+    vt_dist *n = vt_normal(ctx, mu, ls);
+    vt_dist_rsample(ctx, n, 1);
+    cr_assert_eq(vt_flow_base_of(ctx, n, &base, &z0, &lq0), -1);
+    cr_assert(strstr(vt_ctx_error(ctx), "not a flow"), "%s", vt_ctx_error(ctx));
+    vt_ctx_free(ctx);
+    vt_leaf_free(mu); vt_leaf_free(ls); vt_leaf_free(h);
+    for (int l = 0; l < 3; l++) vt_made_free(&made[l]);
+    vt_store_free(s);
 }

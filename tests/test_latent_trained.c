@@ -27,7 +27,7 @@ static vt_dist *posterior(vt_ctx *ctx, const vt_latent_model *m, vt_tensor *x, v
     vt_tensor *mu = vt_slice_cols(ctx, o, 0, LZ), *ls = vt_slice_cols(ctx, o, LZ, LZ);
     if (f->fam == PLANAR)
         return vt_planar_flow(ctx, mu, ls, vt_slice_cols(ctx, o, 2 * LZ, DEPTH * (2 * LZ + 1)), DEPTH);
-    if (f->fam == IAF) return vt_iaf(ctx, mu, ls, f->made, DEPTH);
+    if (f->fam == IAF) return vt_iaf(ctx, mu, ls, NULL, f->made, DEPTH);
     return vt_normal(ctx, mu, ls);
 }
 static vt_dist *prior(vt_ctx *ctx, const vt_latent_model *m, int rows, vt_tensor *c) {
@@ -72,7 +72,7 @@ static result train(enum family fam, const float *data) {
     for (int l = 0; fam == IAF && l < DEPTH; l++) {
         char name[16];
         snprintf(name, sizeof name, "iaf%d", l);
-        cr_assert_eq(vt_made_init(&f.made[l], s, name, LZ, 16, l % 2, 1, NULL), 0);
+        cr_assert_eq(vt_made_init(&f.made[l], s, name, LZ, 0, 16, l % 2, 1, NULL), 0);
     }
     float ls[LX];
     for (int i = 0; i < LX; i++) ls[i] = logf(SIGMA);

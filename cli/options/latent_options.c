@@ -8,7 +8,7 @@ int cli_latent_options_check(const cli_train_options *o, vt_error *err) {
                (o->posterior == VT_POSTERIOR_PLANAR || o->posterior == VT_POSTERIOR_IAF);
     if (flow && o->estimator == VT_EST_ANALYTIC) {
         vt_error_set(err, VT_EARG, "--posterior %s: analytic KL does not apply to a flow posterior; "
-                     "use --estimator generic or iwae", vt_names_get(&vt_posterior_names, o->posterior));
+                     "use --estimator base-kl, generic or iwae", vt_names_get(&vt_posterior_names, o->posterior));
         return -1;
     }
     if (o->grad != VT_GRAD_REPARAM && o->model == CLI_MODEL_HVAE) {
@@ -39,6 +39,8 @@ void cli_latent_model_config(const cli_train_options *o, vt_vae_config *cfg) {
     cfg->latent2 = o->latent2;
     cfg->pseudo_inputs = o->pseudo_inputs;
     cfg->flow_depth = o->flow_depth;
+    cfg->flow_context = o->flow_context;
+    cfg->inference = (vt_hvae_inference)o->inference;
     cfg->latent_type = (vt_latent_type)o->latent_type;
     cfg->categories = o->categories;
     cfg->temperature = (float)o->temperature;

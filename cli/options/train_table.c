@@ -28,7 +28,7 @@ void cli_train_cli_init(cli_train_cli *cli) {
         .lr = 1e-3, .lr_gamma = 0.5, .lr_step_epochs = 1.0, .weight_decay = -1.0,
         .epochs = 2, .batch = 128, .test_seed = 12345, .threads = 2, .blas_threads = 2,
         .iw_k = 1000, .iw_n = 1000, .iw_chunk = 50000, .data_dir = VT_FASHION_DIR,
-        .out = "out", .label_column = -1, .latent2 = 16, .pseudo_inputs = 50, .flow_depth = 4, .categories = 10,
+        .out = "out", .label_column = -1, .latent2 = 16, .pseudo_inputs = 50, .flow_depth = 4, .flow_context = 32, .categories = 10,
         .temperature = 1.0, .temp_min = 0.5, .temp_rate = 1e-4, .miwae_m = 1, .ciwae_beta = 0.5,
         .latent_type = VT_LATENT_GAUSSIAN, .layer = VT_LAYER_LINEAR, .grad = VT_GRAD_REPARAM};
     const cli_opt table[] = {
@@ -43,8 +43,12 @@ void cli_train_cli_init(cli_train_cli *cli) {
         CHOICE("prior", prior, &vt_prior_names,
                "p(z): N(0, I), a learned mixture of Gaussians, or the VampPrior (top layer of hvae)"),
         INT("latent2", latent2, "Z2", 1, 65536, "hvae: dimensions of the top latent z2"),
+        CHOICE("inference", inference, &vt_hvae_inference_names,
+               "hvae: bottom-up q(z1|x) q(z2|z1), or top-down q(z2|x) q(z1|x,z2) (ladder)"),
         INT("pseudo-inputs", pseudo_inputs, "K", 1, 65536, "VampPrior: learned pseudo-inputs"),
         INT("flow-depth", flow_depth, "L", 1, 64, "planar / iaf posterior: flow steps"),
+        INT("flow-context", flow_context, "C", 0, 65536,
+            "iaf posterior: columns of the encoder's context h each MADE sees (0: none)"),
         CHOICE("latent-type", latent_type, &vt_latent_type_names,
                "gaussian; gumbel (--latent categorical variables, Gumbel-softmax); bernoulli (relaxed bits)"),
         INT("categories", categories, "C", 2, 65536, "gumbel: classes per categorical variable"),
@@ -59,7 +63,8 @@ void cli_train_cli_init(cli_train_cli *cli) {
         REAL("lik-logsig", lik_logsig, "S", -20, 20, "Gaussian likelihood: (initial) log sigma"),
         CHOICE("estimator", estimator, &vt_estimator_names,
                "ELBO estimator: log p(x,z) - log q(z|x), closed-form KL, the IWAE bound, "
-               "MIWAE (--miwae-m bounds of --k), or CIWAE (--ciwae-beta ELBO + rest IWAE)"),
+               "MIWAE (--miwae-m bounds of --k), CIWAE (--ciwae-beta ELBO + rest IWAE), or base-kl "
+               "(closed-form KL, for a flow posterior that of its Gaussian base plus a sampled correction)"),
         CHOICE("grad", grad, &vt_grad_estimator_names,
                "posterior gradient: reparameterized, sticking the landing, or DReG (iwae, miwae)"),
         INT("miwae-m", miwae_m, "M", 1, 100000, "miwae: independent K-sample bounds"),

@@ -32,8 +32,13 @@ typedef enum {
     VT_EST_IWAE,      /* log (1/K) Σ_k p(x, z_k)/q(z_k|x): the importance-weighted bound */
     VT_EST_MIWAE,     /* mean of M independent K-sample IWAE bounds (M·K samples) */
     VT_EST_CIWAE,     /* β·ELBO_K + (1 − β)·IWAE_K, β = ciwae_beta */
+    VT_EST_BASE_KL,   /* (B) for flow posteriors too: a flow site's KL is the closed-form
+                       * KL(q0 ‖ p) of its Gaussian base plus the Monte-Carlo correction
+                       * (log q − log p)(z_L) − (log q0 − log p)(z0), which is unbiased and
+                       * small while the flow stays near the identity; other sites as (B) */
 } vt_estimator;
-extern const vt_names vt_estimator_names;   /* generic, analytic, iwae, miwae, ciwae */
+extern const vt_names vt_estimator_names;   /* generic, analytic, iwae, miwae, ciwae,
+                                               base-kl */
 int vt_estimator_parse(const char *name);   /* the estimator, or -1 if unknown */
 const char *vt_estimator_name(vt_estimator e);
 

@@ -22,26 +22,40 @@ vt_dist *vt_planar_flow(vt_ctx *ctx, vt_tensor *mu, vt_tensor *logsig, vt_tensor
 
 /* A MADE (Germain et al. 2015) with one hidden layer, Z → H → (m, s): output i depends
  * only on inputs before i in its order (reversed when `reversed`), by masking the
- * weights. Parameters "<name>.W1", ".b1", ".Wm", ".bm", ".Ws", ".bs" in the store;
- * masks are constants the struct owns (free with vt_made_free). Z >= 2. */
+ * weights. With context C > 0 the hidden layer also sees an unmasked context h (C
+ * columns, e.g. from the encoder, as in Kingma et al. 2016): hidden = relu(z W1 + h Wc
+ * + b1). h does not depend on z, so the Jacobian stays triangular. Parameters
+ * "<name>.W1", ".Wc" (C > 0), ".b1", ".Wm", ".bm", ".Ws", ".bs" in the store (the
+ * output layer's Wm, bm, Ws, bs start at zero); masks are constants the struct owns
+ * (free with vt_made_free). Z >= 2, C >= 0. */
 typedef struct vt_made {
-    int dim, hidden;
-    vt_tensor *w1, *b1, *wm, *bm, *ws, *bs;
+    int dim, hidden, context;
+    vt_tensor *w1, *wc, *b1, *wm, *bm, *ws, *bs;
     vt_tensor mask1, mask2;   /* Z x H and H x Z, 0/1 */
 } vt_made;
-int vt_made_init(vt_made *m, vt_store *s, const char *name, int dim, int hidden, int reversed,
-                 uint64_t seed, vt_error *err);
+int vt_made_init(vt_made *m, vt_store *s, const char *name, int dim, int context, int hidden,
+                 int reversed, uint64_t seed, vt_error *err);
 void vt_made_free(vt_made *m);
-/* m(z), s(z): rows of z → rows x Z each. */
-void vt_made_forward(vt_ctx *ctx, const vt_made *m, vt_tensor *z, vt_tensor **mean,
-                     vt_tensor **gate);
+/* m(z, h), s(z, h): rows of z (and of h, or h NULL without context) → rows x Z each. */
+void vt_made_forward(vt_ctx *ctx, const vt_made *m, vt_tensor *z, vt_tensor *h,
+                     vt_tensor **mean, vt_tensor **gate);
 
-/* Inverse autoregressive flow (Kingma et al. 2016): per step (m, s) = MADE_l(z),
- * σ = sigmoid(s), f(z) = σ ⊙ z + (1 − σ) ⊙ m, log|det| = Σ_j log σ_j (triangular
- * Jacobian). Steps alternate their order (made[l] built with reversed = l odd). */
-vt_dist *vt_iaf(vt_ctx *ctx, vt_tensor *mu, vt_tensor *logsig, const vt_made *made, int depth);
+/* Inverse autoregressive flow (Kingma et al. 2016): per step (m, s) = MADE_l(z, h),
+ * σ = sigmoid(s + 2)/sigmoid(2) (in (0, 1.14), exactly 1 at s = 0), f(z) = σ ⊙ z + m,
+ * log|det| = Σ_j log σ_j (triangular Jacobian). vt_made_init starts the MADE's outputs
+ * at zero, so the flow starts as the identity. Steps alternate their order (made[l] built with reversed = l odd). h: the
+ * context, R x C with C = made[l].context (the same rows as mu), or NULL when the MADEs
+ * take none; K draws per row see their row's h. */
+vt_dist *vt_iaf(vt_ctx *ctx, vt_tensor *mu, vt_tensor *logsig, vt_tensor *h,
+                const vt_made *made, int depth);
 
 extern const vt_dist_ops vt_planar_flow_ops, vt_iaf_ops;
+
+/* The base of flow d's last rsample: q0 = N(mu, diag σ²) (d's rows), the base draw z0
+ * (the sample's rows) and log q0(z0) (rows x 1). 0, or −1 with the context error set
+ * when d is not a flow or has drawn nothing. The base-kl estimator (elbo.h) uses it. */
+int vt_flow_base_of(vt_ctx *ctx, vt_dist *d, vt_dist **base, vt_tensor **z0,
+                    vt_tensor **log_q0);
 
 #ifdef __cplusplus
 }

@@ -28,6 +28,13 @@ typedef enum { VT_LATENT_GAUSSIAN, VT_LATENT_GUMBEL, VT_LATENT_BERNOULLI } vt_la
 typedef enum { VT_LAYER_LINEAR, VT_LAYER_GATED } vt_layer_kind;
 extern const vt_names vt_latent_type_names;   /* "gaussian", "gumbel", "bernoulli" */
 extern const vt_names vt_layer_names;         /* "linear", "gated" */
+/* Inference order of the two-level model (models/hvae.c):
+ *   bottom-up  q(z1 | x) q(z2 | z1)       (Burda et al. 2016)
+ *   top-down   q(z2 | x) q(z1 | x, z2)    (the ladder VAE, Sønderby et al. 2016: q(z1 | x, z2)
+ *              is the precision-weighted product of a bottom-up Gaussian from x and the
+ *              prior p(z1 | z2), so both layers' KLs have a closed form). */
+typedef enum { VT_HVAE_BOTTOM_UP, VT_HVAE_TOP_DOWN } vt_hvae_inference;
+extern const vt_names vt_hvae_inference_names;   /* "bottom-up", "top-down" */
 /* Bernoulli: binary (or binarized) data; continuous Bernoulli: values in [0, 1];
  * Gaussian: real values, with a fixed or learned per-dimension σ. */
 typedef enum { VT_LIK_BERNOULLI, VT_LIK_GAUSSIAN_FIXED, VT_LIK_GAUSSIAN_LEARNED,
@@ -53,8 +60,10 @@ typedef struct vt_vae_config {
     uint64_t seed;                    /* initialisation */
     int levels;                       /* 1, or 2: hierarchical VAE with top latent latent2 */
     int latent2;                      /* Z2 of the top layer (levels 2) */
+    vt_hvae_inference inference;      /* levels 2: bottom-up or top-down */
     int pseudo_inputs;                /* VampPrior: K pseudo-inputs */
     int flow_depth;                   /* planar / IAF: L steps */
+    int flow_context;                 /* IAF: columns of the encoder's context h (0: none) */
     vt_latent_type latent_type;
     int categories;                   /* gumbel: classes per categorical variable */
     float temperature;                /* relaxed latents: τ at step 0 */
@@ -86,7 +95,8 @@ typedef struct vt_vae {
     vt_store *store;                  /* every parameter: encoder, decoder, prior, likelihood */
     vt_mlp enc, dec;                  /* linear layers (the net's mlp when cfg.layer is linear) */
     vt_vae_net enc_net, dec_net;
-    vt_vae_net enc2, prior1;          /* levels 2: q(z2 | z1) and p(z1 | z2) */
+    vt_vae_net enc2, prior1;          /* levels 2: q(z2 | z1) (bottom-up) or q(z2 | x)
+                                       * from the encoder's output (top-down); p(z1 | z2) */
     vt_made *made;                    /* IAF steps (flow_depth of them) */
     vt_tensor *pseudo;                /* VampPrior: K x D pseudo-input logits */
     float tau;                        /* relaxed latents: the current temperature */
