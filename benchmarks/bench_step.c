@@ -121,11 +121,10 @@ static int step(bench *b, double t[N_PH], double g[N_PH]) {
     mark[3] = bench_now();
     gmark[3] = gemm_seconds;
     vt_error oe;
-    if (vt_optim_step(b->opt, 1e-3f, &oe) != 0) {
+    if (vt_optim_step_zero_grad(b->opt, 1e-3f, &oe) != 0) {
         fprintf(stderr, "bench_step: %s\n", oe.msg);
         return -2;
     }
-    vt_store_zero_grad(b->v.store);
     mark[4] = bench_now();
     gmark[4] = gemm_seconds;
     for (int p = 0; p < N_PH; p++) {

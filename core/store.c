@@ -1,6 +1,8 @@
 /* The parameter store: values, gradients and optimizer slots, each one contiguous
  * block, so an optimizer step is one streaming pass and zeroing grads one memset. */
 #include "core/internal.h"
+#include "core/simd.h"
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -151,6 +153,22 @@ float *vt_store_slot(vt_store *s, int slot) {
         if (s->slots[slot]) memset(s->slots[slot], 0, s->cap * sizeof(float));
     }
     return s->slots[slot];
+}
+
+/* An exponent of all ones is NaN or ±inf; OR-ing integer flags keeps the loop free of
+ * float reductions, so it vectorizes (a float sum would run one add at a time). */
+VT_WIDE_LOOP static int all_finite(const float *x, size_t n) {
+    uint32_t bad = 0;
+    for (size_t i = 0; i < n; i++) {
+        uint32_t u;
+        memcpy(&u, x + i, sizeof u);
+        bad |= (u & 0x7f800000u) == 0x7f800000u;
+    }
+    return bad == 0;
+}
+
+int vt_store_grads_finite(const vt_store *s) {
+    return s && (!s->grads || all_finite(s->grads, s->numel));   /* no block yet: all zero */
 }
 
 void vt_store_zero_grad(vt_store *s) {

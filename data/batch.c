@@ -6,6 +6,8 @@
 #include <string.h>
 
 #include "data_internal.h"
+#include "core/simd.h"
+#include <stdint.h>
 
 static const char *const binarize_names[] = {"none", "static", "dynamic", "threshold"};
 const vt_names vt_binarize_names = VT_NAMES(binarize_names);
@@ -94,6 +96,17 @@ void vt_batcher_start_epoch(vt_batcher *b, uint64_t epoch) {
     }
 }
 
+/* out[k] = [u_k < p[k]], u_k the k-th draw of the splitmix64 stream at state s (the
+ * state after k + 1 steps is s + (k + 1)·golden, so draws are independent of each
+ * other and the loop vectorizes; the values are those of k calls to vt_uniform01). */
+VT_WIDE_LOOP static void bernoulli_row(uint64_t s, const float *restrict p, float *restrict out,
+                                       size_t dim) {
+    for (size_t k = 0; k < dim; k++) {
+        uint64_t z = vt_mix64(s + (uint64_t)(k + 1) * VT_GOLDEN64);
+        out[k] = (float)(int32_t)(z >> 40) * 0x1p-24f < p[k] ? 1.0f : 0.0f;
+    }
+}
+
 size_t vt_batcher_next(vt_batcher *b, float *x, uint8_t *labels) {
     if (!b || b->next_batch >= b->n_batches) return 0;
     const vt_dataset *ds = b->ds;
@@ -115,7 +128,8 @@ size_t vt_batcher_next(vt_batcher *b, float *x, uint8_t *labels) {
             for (size_t k = 0; k < dim; k++) out[k] = b->bits[ex * dim + k];
             break;
         case VT_BIN_DYNAMIC:
-            for (size_t k = 0; k < dim; k++) out[k] = vt_uniform01(&s) < p[k];
+            bernoulli_row(s, p, out, dim);
+            s += (uint64_t)dim * VT_GOLDEN64;
             break;
         case VT_BIN_THRESHOLD:
             for (size_t k = 0; k < dim; k++) out[k] = p[k] > 0.5f;

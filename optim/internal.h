@@ -30,7 +30,8 @@ struct vt_optim {
  * parameters to the store may move its blocks. t is already advanced. Return 0, or
  * a negative code with err filled when a slot cannot be allocated. */
 int vt_sgd_update(vt_optim *opt, float lr, vt_error *err);
-int vt_adam_update(vt_optim *opt, float lr, vt_error *err);   /* Adam and AdamW */
+/* Adam and AdamW; with zero_grad each gradient is set to 0 right after it is read. */
+int vt_adam_update(vt_optim *opt, float lr, int zero_grad, vt_error *err);
 
 
 #endif

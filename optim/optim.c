@@ -75,15 +75,23 @@ vt_optim *vt_optim_new(vt_store *store, const vt_optim_config *cfg, vt_error *er
 
 void vt_optim_free(vt_optim *opt) { free(opt); }
 
-int vt_optim_step(vt_optim *opt, float lr, vt_error *err) {
+static int step(vt_optim *opt, float lr, int zero_grad, vt_error *err) {
     if (!opt) return vt_error_set(err, VT_EARG, "vt_optim_step: no optimizer given");
     if (!(lr >= 0.0f) || !isfinite(lr))
         return vt_error_set(err, VT_EARG, "vt_optim_step: lr must be finite and >= 0 (got %g)",
                             (double)lr);
     opt->t++;
-    int rc = opt->cfg.kind == VT_SGD ? vt_sgd_update(opt, lr, err) : vt_adam_update(opt, lr, err);
+    int rc = opt->cfg.kind == VT_SGD ? vt_sgd_update(opt, lr, err)
+                                     : vt_adam_update(opt, lr, zero_grad, err);
     if (rc != 0) opt->t--;
+    else if (zero_grad && opt->cfg.kind == VT_SGD) vt_store_zero_grad(opt->store);
     return rc;
+}
+
+int vt_optim_step(vt_optim *opt, float lr, vt_error *err) { return step(opt, lr, 0, err); }
+
+int vt_optim_step_zero_grad(vt_optim *opt, float lr, vt_error *err) {
+    return step(opt, lr, 1, err);
 }
 
 void vt_optim_set_ctx(vt_optim *opt, vt_ctx *ctx) {

@@ -1,5 +1,6 @@
 /* Core behaviour: gradient accumulation, no-grad mode, misuse errors, noise, threads. */
 #include <criterion/criterion.h>
+#include <float.h>
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
@@ -46,6 +47,32 @@ Test(core, parameter_gradient_accumulates_until_zeroed) {
     for (int i = 0; i < 3; i++) cr_assert_eq(w->grad[i], 0.0f);
     vt_store_free(s);
     vt_ctx_free(ctx);
+}
+
+/* Every position of a store bigger than any vector width, tail included: one NaN, +inf
+ * or −inf anywhere is found; the largest finite value, denormals and −0 are finite. */
+Test(core, store_grads_finite_finds_every_non_finite_value) {
+    vt_store *s = vt_store_new();
+    cr_assert(vt_store_grads_finite(s), "an empty store");
+    vt_store_param(s, "a", 2, (int[]){7, 5}, NULL);
+    vt_store_param(s, "b", 1, (int[]){4}, NULL);
+    cr_assert(!vt_store_grads_finite(NULL));
+    float *g = vt_store_grads(s);
+    size_t n = vt_store_numel(s);
+    cr_assert(vt_store_grads_finite(s), "zero gradients");
+    const float bad[3] = {NAN, INFINITY, -INFINITY};
+    for (size_t i = 0; i < n; i++) {
+        g[i] = i % 3 == 0 ? FLT_MAX : i % 3 == 1 ? 1e-42f : -0.0f;
+    }
+    cr_assert(vt_store_grads_finite(s), "extreme finite values");
+    for (size_t i = 0; i < n; i++)
+        for (int k = 0; k < 3; k++) {
+            float keep = g[i];
+            g[i] = bad[k];
+            cr_assert(!vt_store_grads_finite(s), "%g at %zu of %zu", (double)bad[k], i, n);
+            g[i] = keep;
+        }
+    vt_store_free(s);
 }
 
 Test(core, second_backward_on_same_tape_adds_the_same_gradient) {

@@ -652,3 +652,56 @@ Test(optim, names_parse_both_ways) {
     }
     cr_assert_str_eq(vt_optim_kind_name((vt_optim_kind)42), "unknown");
 }
+
+/* vt_optim_step_zero_grad is vt_optim_step then vt_store_zero_grad, bit for bit, for
+ * every kind; over a store big enough for several parallel chunks on two threads. */
+static void check_step_zero_grad(vt_optim_kind kind, float momentum) {
+    enum { N = 70000 };   /* > 4 chunks of the parallel update */
+    vt_store *s[2];
+    vt_optim *o[2];
+    vt_ctx *ctx = vt_ctx_new(&(vt_ctx_opts){.threads = 2});
+    vt_optim_config cfg = vt_optim_defaults(kind);
+    cfg.momentum = momentum;
+    for (int i = 0; i < 2; i++) {
+        s[i] = vt_store_new();
+        vt_tensor *w = vt_store_param(s[i], "w", 1, (int[]){N}, NULL);
+        vt_store_param(s[i], "b", 1, (int[]){7}, NULL);
+        for (int j = 0; j < N; j++) w->data[j] = (float)sin(0.1 * j);
+        o[i] = vt_optim_new(s[i], &cfg, NULL);
+        cr_assert_not_null(o[i]);
+        vt_optim_set_ctx(o[i], ctx);
+    }
+    size_t n = vt_store_numel(s[0]);
+    for (int t = 1; t <= 3; t++) {
+        for (int i = 0; i < 2; i++)
+            for (size_t j = 0; j < n; j++)
+                vt_store_grads(s[i])[j] = (float)cos(0.37 * (double)j + t) * (j % 5 ? 1.0f : 1e-4f);
+        cr_assert_eq(vt_optim_step(o[0], 1e-2f, NULL), 0);
+        vt_store_zero_grad(s[0]);
+        cr_assert_eq(vt_optim_step_zero_grad(o[1], 1e-2f, NULL), 0);
+        cr_assert_eq(memcmp(vt_store_values(s[0]), vt_store_values(s[1]), n * sizeof(float)), 0,
+                     "kind %d step %d: values differ", (int)kind, t);
+        for (int slot = 0; slot < 2 && (kind != VT_SGD || (momentum > 0 && slot == 0)); slot++)
+            cr_assert_eq(memcmp(vt_store_slot(s[0], slot), vt_store_slot(s[1], slot), n * sizeof(float)), 0,
+                         "kind %d step %d: slot %d differs", (int)kind, t, slot);
+        for (size_t j = 0; j < n; j++) cr_assert_eq(vt_store_grads(s[1])[j], 0.0f, "grad %zu", j);
+    }
+    /* a refused step changes nothing, the gradients included */
+    vt_store_grads(s[1])[5] = 3.0f;
+    vt_error err;
+    cr_assert_neq(vt_optim_step_zero_grad(o[1], NAN, &err), 0);
+    cr_assert_eq(vt_store_grads(s[1])[5], 3.0f);
+    cr_assert_eq(vt_optim_get_step(o[1]), 3);
+    for (int i = 0; i < 2; i++) {
+        vt_optim_free(o[i]);
+        vt_store_free(s[i]);
+    }
+    vt_ctx_free(ctx);
+}
+
+Test(optim, step_zero_grad_is_step_then_zero_grad) {
+    check_step_zero_grad(VT_ADAM, 0);
+    check_step_zero_grad(VT_ADAMW, 0);
+    check_step_zero_grad(VT_SGD, 0.9f);
+    check_step_zero_grad(VT_SGD, 0);
+}

@@ -6,14 +6,6 @@
 #include "cli/cli.h"
 #include "cli/report/progress.h"
 
-/* 1 when every value of the block is finite: x·0 is NaN exactly for NaN and ±inf, and
- * the sum vectorizes, so this costs a fraction of an optimizer step. */
-static int block_finite(const float *x, size_t n) {
-    float acc = 0.0f;
-    for (size_t i = 0; i < n; i++) acc += x[i] * 0.0f;
-    return acc == 0.0f;
-}
-
 /* loss → backward → clip → update. 0, or −1 with err filled. A finite loss and finite
  * gradients are checked here, every step; parameters and moments are checked where
  * they are written (vt_checkpoint_save refuses a non-finite state), not in this loop:
@@ -37,14 +29,13 @@ static int train_step(cli_trainer *t, size_t rows, long epoch, vt_elbo_terms *te
     }
     /* Stop before a NaN reaches the parameters: the last checkpoint stays good. */
     float norm = t->clip > 0 ? vt_clip_grad_norm(v->store, t->clip)
-                             : block_finite(vt_store_grads(v->store), vt_store_numel(v->store)) ? 0.0f : NAN;
+                             : vt_store_grads_finite(v->store) ? 0.0f : NAN;
     if (!isfinite(norm))
         return vt_error_set(err, VT_ENONFINITE, "non-finite gradient at epoch %ld step %ld (try a "
                             "lower --lr or --clip)", epoch + 1, t->step + 1);
     vt_error oe;
-    if (vt_optim_step(t->opt, lr, &oe) != 0)
+    if (vt_optim_step_zero_grad(t->opt, lr, &oe) != 0)
         return vt_error_set(err, oe.code, "epoch %ld step %ld: %s", epoch + 1, t->step + 1, oe.msg);
-    vt_store_zero_grad(v->store);
     return 0;
 }
 

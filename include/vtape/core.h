@@ -130,6 +130,10 @@ float *vt_store_grads(vt_store *s);       /* all gradients, contiguous */
 /* n_slots extra contiguous blocks of numel floats (optimizer moments), zeroed on first use. */
 float *vt_store_slot(vt_store *s, int slot);
 void vt_store_zero_grad(vt_store *s);
+/* 1 when every gradient is finite (no NaN, no ±inf), 0 otherwise (or for NULL): the
+ * check to make before an optimizer step, so that a NaN never reaches the values. One
+ * vectorized pass over the gradients. */
+int vt_store_grads_finite(const vt_store *s);
 
 /* ---- the tape ----
  * A node is {backward, out, in[], aux}. An op computes out, then records a node if

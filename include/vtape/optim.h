@@ -57,6 +57,10 @@ void vt_optim_free(vt_optim *opt);
  * Advances the step count first, so the first step uses t = 1 for Adam's bias
  * correction. Returns 0, or a negative VT_E* code with err filled and nothing changed. */
 int vt_optim_step(vt_optim *opt, float lr, vt_error *err);
+/* vt_optim_step, then every gradient set to 0 (as vt_store_zero_grad), with Adam in the
+ * same pass over memory: the update is memory-bound, so this saves a pass. The same
+ * values as the two calls. On an error nothing changes, gradients included. */
+int vt_optim_step_zero_grad(vt_optim *opt, float lr, vt_error *err);
 /* Run the updates on ctx's worker threads (vt_ctx_opts.threads; ctx must outlive opt,
  * or call again with NULL). Updates are element-wise, so results are the same for any
  * thread count. */
