@@ -26,7 +26,8 @@ vt_tensor *vt_elbo_sample_mean(vt_ctx *ctx, vt_tensor *t, int R) {
     return vt_reshape(ctx, m, 2, (int[]){R, 1});
 }
 
-vt_tensor *vt_elbo_site_log_ratio(vt_ctx *ctx, const vt_site *s, int stl) {
+vt_tensor *vt_elbo_site_log_ratio(vt_ctx *ctx, const vt_trace *tr, int i, int stl) {
+    const vt_site *s = &tr->site[i];
     vt_dist *q = s->q;
     if (stl) {
         if (q->flags & VT_DIST_OWN_SAMPLE)
@@ -35,7 +36,7 @@ vt_tensor *vt_elbo_site_log_ratio(vt_ctx *ctx, const vt_site *s, int stl) {
                                 "scores its own noise", s->name, q->ops->name);
         q = vt_dist_detach(ctx, q);
     }
-    return vt_sub(ctx, vt_dist_log_prob(ctx, q, s->z), vt_dist_log_prob(ctx, s->p, s->z));
+    return vt_sub(ctx, vt_dist_log_prob(ctx, q, s->z), vt_trace_model_log_prob(ctx, tr, s->p, s->z));
 }
 
 vt_tensor *vt_elbo_site_kl(vt_ctx *ctx, const vt_trace *tr, int i) {
@@ -49,7 +50,7 @@ vt_tensor *vt_elbo_site_kl(vt_ctx *ctx, const vt_trace *tr, int i) {
         (!vt_kl_has_closed_form(s->q, s->p) && tr->n_sites == 1))
         return vt_elbo_sample_mean(ctx, vt_kl(ctx, s->q, s->p), tr->rows);
     /* otherwise the KL's integrand at the guide's K samples */
-    return vt_elbo_sample_mean(ctx, vt_elbo_site_log_ratio(ctx, s, 0), tr->rows);
+    return vt_elbo_sample_mean(ctx, vt_elbo_site_log_ratio(ctx, tr, i, 0), tr->rows);
 }
 
 /* Per-dimension KL(N(μ, σ²) ‖ N(0, 1)) = ½(μ² + σ² − 1) − log σ, from tape ops. Plain

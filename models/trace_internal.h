@@ -13,6 +13,9 @@ struct vt_trace {
     int n_sites, n_model;     /* sites drawn by the guide; asked for by the model */
     vt_site site[VT_TRACE_MAX_SITES];
     vt_tensor *grad_scale;    /* DReG: K·R x 1 gradient weights of each sample, or NULL */
+    int freeze_model;         /* PIWAE: the model's log-densities take no parameter gradient */
+    const vt_model *m;        /* what vt_trace_run ran, for a second run of the model */
+    vt_tensor *x, *c;
 };
 
 void vt_trace_init(vt_trace *tr, vt_trace_mode mode, int k, int rows);
@@ -20,6 +23,13 @@ void vt_trace_init(vt_trace *tr, vt_trace_mode mode, int k, int rows);
  * or NULL with the context error set. Works for both ways of writing a model. */
 vt_dist *vt_trace_run(vt_ctx *ctx, const vt_model *m, vt_tensor *x, vt_tensor *c,
                       vt_trace *tr);
+/* Run the model again against the sites' values as they are now (the caller may have
+ * replaced them, e.g. by detached copies): every site gets the new prior factor, and
+ * the new likelihood is returned (NULL with the error set on failure). */
+vt_dist *vt_trace_replay(vt_ctx *ctx, vt_trace *tr);
+/* log d(v) for a factor of the model (likelihood or prior): with tr->freeze_model, with
+ * parameters frozen (vt_set_params_frozen), so only the values take a gradient. */
+vt_tensor *vt_trace_model_log_prob(vt_ctx *ctx, const vt_trace *tr, vt_dist *d, vt_tensor *v);
 /* Run only the model, drawing every site from its prior (generation). */
 vt_dist *vt_trace_generate(vt_ctx *ctx, const vt_model *m, vt_tensor *c, vt_trace *tr);
 /* 1 when KL(q_s ‖ p_s) in closed form is the right term for site s: a rule exists and

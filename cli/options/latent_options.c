@@ -23,10 +23,11 @@ int cli_latent_options_check(const cli_train_options *o, vt_error *err) {
                      vt_names_get(&vt_posterior_names, o->posterior));
         return -1;
     }
-    if ((o->grad == VT_GRAD_DREG && o->estimator != VT_EST_IWAE && o->estimator != VT_EST_MIWAE) ||
+    if ((o->grad == VT_GRAD_DREG && o->estimator != VT_EST_IWAE && o->estimator != VT_EST_MIWAE &&
+         o->estimator != VT_EST_PIWAE) ||
         (o->grad == VT_GRAD_STL && o->estimator == VT_EST_ANALYTIC)) {
         vt_error_set(err, VT_EARG, "--grad %s does not apply to --estimator %s (stl: generic or an "
-                     "importance-weighted one; dreg: iwae or miwae)",
+                     "importance-weighted one; dreg: iwae, miwae or piwae)",
                      vt_grad_estimator_name((vt_grad_estimator)o->grad),
                      vt_estimator_name((vt_estimator)o->estimator));
         return -1;

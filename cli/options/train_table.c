@@ -59,10 +59,12 @@ void cli_train_cli_init(cli_train_cli *cli) {
         REAL("lik-logsig", lik_logsig, "S", -20, 20, "Gaussian likelihood: (initial) log sigma"),
         CHOICE("estimator", estimator, &vt_estimator_names,
                "ELBO estimator: log p(x,z) - log q(z|x), closed-form KL, the IWAE bound, "
-               "MIWAE (--miwae-m bounds of --k), or CIWAE (--ciwae-beta ELBO + rest IWAE)"),
+               "MIWAE (--miwae-m bounds of --k), CIWAE (--ciwae-beta ELBO + rest IWAE), or "
+               "PIWAE (decoder on IWAE of all --miwae-m x --k samples, encoder on MIWAE)"),
         CHOICE("grad", grad, &vt_grad_estimator_names,
-               "posterior gradient: reparameterized, sticking the landing, or DReG (iwae, miwae)"),
-        INT("miwae-m", miwae_m, "M", 1, 100000, "miwae: independent K-sample bounds"),
+               "posterior gradient: reparameterized, sticking the landing, or DReG (iwae, miwae, "
+               "piwae)"),
+        INT("miwae-m", miwae_m, "M", 1, 100000, "miwae, piwae: independent K-sample bounds"),
         REAL("ciwae-beta", ciwae_beta, "B", 0, 1, "ciwae: weight of the ELBO"),
         INT("k", k, "K", 1, 100000, "posterior samples per datapoint"),
         REAL("beta", beta, "B", 0, 1e6, "weight of the KL term (the target of a schedule)"),
