@@ -66,20 +66,6 @@ static int check_opts(vt_ctx *ctx, const vt_elbo_opts *o) {
     return 1;
 }
 
-/* STL and DReG score log q with detached parameters. That drops only the score term
- * when every posterior factor depends on x alone; a factor built from another site's
- * sample would also lose the path through that sample (and, for DReG, carry its
- * weight into its parameters). The trace cannot tell which factors use which samples,
- * so guides of more than one site are refused (conservatively: a mean-field guide
- * would be fine). */
-static int check_stl_sites(vt_ctx *ctx, const vt_trace *tr, vt_grad_estimator g) {
-    if (tr->n_sites == 1) return 1;
-    vt_fail(ctx, "vt_elbo: %s needs every posterior factor to depend on x only; with %d "
-                 "sites, site %s may depend on other latents (use reparam)",
-            vt_grad_estimator_name(g), tr->n_sites, tr->site[1].name);
-    return 0;
-}
-
 /* (B): Σ_s KL_s per row; loss −E log p(x|z) + β·(KL or free-bits term). */
 static int analytic(vt_ctx *ctx, vt_trace *tr, vt_tensor *log_px, const vt_elbo_opts *o,
                     vt_elbo_terms *out) {
@@ -152,7 +138,12 @@ int vt_model_elbo(vt_ctx *ctx, const vt_model *m, vt_tensor *x, vt_tensor *c,
     /* PIWAE: this run is the guide's view; the model's comes from a second run */
     tr.freeze_model = o.estimator == VT_EST_PIWAE && vt_grad_enabled(ctx);
     vt_dist *lik = vt_trace_run(ctx, m, x, c, &tr);
-    if (!lik || (o.grad != VT_GRAD_REPARAM && !check_stl_sites(ctx, &tr, o.grad))) return -1;
+    if (!lik) return -1;
+    /* STL/DReG: log q with the guide's parameters fixed but its dependence on the sites'
+     * values kept (models/trace_rescore.c); one site needs only vt_dist_detach */
+    if (o.grad != VT_GRAD_REPARAM && tr.n_sites > 1 && vt_grad_enabled(ctx) &&
+        vt_trace_rescore(ctx, &tr) != 0)
+        return -1;
     vt_ctx_set_scope(ctx, "reconstruction log p(x|z)");
     vt_tensor *log_px = vt_trace_model_log_prob(ctx, &tr, lik, x);   /* K·R x 1 */
     out->elbo_rows = vt_arena_alloc(ctx, (size_t)R * sizeof(float));

@@ -11,8 +11,8 @@ void vt_elbo_mean_over_samples(const vt_tensor *t, int K, int R, float *out);
 /* A (K·R) x 1 tensor averaged over its K samples on the tape → R x 1 (R rows: as is). */
 vt_tensor *vt_elbo_sample_mean(vt_ctx *ctx, vt_tensor *t, int R);
 
-/* log q_s(z_s) − log p_s(z_s) of site s at the guide's sample (K·R x 1); with STL, q is
- * scored with detached parameters. */
+/* log q_s(z_s) − log p_s(z_s) of site s at the guide's sample (K·R x 1); with STL (and
+ * DReG), q is scored with the guide's parameters fixed (tr->q_fixed, or detached). */
 vt_tensor *vt_elbo_site_log_ratio(vt_ctx *ctx, const vt_trace *tr, int s, int stl);
 /* KL term of site s for the analytic estimator (R x 1): the closed form where it is the
  * right term, else the Monte-Carlo log ratio averaged over samples. */

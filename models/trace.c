@@ -66,20 +66,24 @@ static vt_site *new_site(vt_ctx *ctx, vt_trace *tr, const char *name, const char
 
 vt_tensor *vt_trace_sample(vt_ctx *ctx, vt_trace *tr, const char *name, vt_dist *q) {
     const char *who = "vt_trace_sample";
+    if (tr && tr->mode == VT_TRACE_RESCORE) return vt_trace_rescore_site(ctx, tr, name, q);
     if (!tr || tr->mode != VT_TRACE_GUIDE)
         return vt_fail(ctx, "%s: site %s: only the guide draws sites", who, name ? name : "?");
     vt_site *s = new_site(ctx, tr, name, who);
     if (!s) return vt_fail(ctx, "%s: failed", who);
     vt_tensor *z = draw(ctx, tr, name, q, who);
     s->q = q;
-    /* DReG: weight each sample's path gradient by its normalised importance weight */
-    if (tr->grad_scale && !(z->flags & VT_POISON)) z = vt_scale_grad_rows(ctx, z, tr->grad_scale);
-    return s->z = z;
+    /* DReG: weight each sample's path gradient by its normalised importance weight. The
+     * weighted view is what the model and log q see; the guide's later factors get z
+     * itself, so a path through several sites is weighted once, not once per site. */
+    s->z = z;
+    if (tr->grad_scale && !(z->flags & VT_POISON)) s->z = vt_scale_grad_rows(ctx, z, tr->grad_scale);
+    return z;
 }
 
 vt_tensor *vt_trace_latent(vt_ctx *ctx, vt_trace *tr, const char *name, vt_dist *p) {
     const char *who = "vt_trace_latent";
-    if (!tr || tr->mode == VT_TRACE_GUIDE)
+    if (!tr || (tr->mode != VT_TRACE_REPLAY && tr->mode != VT_TRACE_GENERATE))
         return vt_fail(ctx, "%s: site %s: only the model gives priors", who, name ? name : "?");
     vt_site *s = tr->mode == VT_TRACE_REPLAY ? find(tr, name) : new_site(ctx, tr, name, who);
     if (!s) return vt_fail(ctx, "%s: site %s was not drawn by the guide", who, name ? name : "?");

@@ -11,11 +11,6 @@ int cli_latent_options_check(const cli_train_options *o, vt_error *err) {
                      "use --estimator generic or iwae", vt_names_get(&vt_posterior_names, o->posterior));
         return -1;
     }
-    if (o->grad != VT_GRAD_REPARAM && o->model == CLI_MODEL_HVAE) {
-        vt_error_set(err, VT_EARG, "--grad %s: q(z2|z1) depends on another latent; use reparam",
-                     vt_grad_estimator_name((vt_grad_estimator)o->grad));
-        return -1;
-    }
     if (o->grad != VT_GRAD_REPARAM && (flow || o->posterior == VT_POSTERIOR_FULLCOV)) {
         vt_error_set(err, VT_EARG, "--grad %s needs a posterior whose log-density is a function of "
                      "its value (diag); --posterior %s scores its own noise",

@@ -46,8 +46,11 @@ const char *vt_estimator_name(vt_estimator e);
 /* Gradient of the posterior's parameters. */
 typedef enum {
     VT_GRAD_REPARAM,  /* total derivative of the reparameterized estimator */
-    VT_GRAD_STL,      /* sticking the landing: log q scored with detached parameters
-                       * (path derivative only); generic, iwae, miwae, ciwae */
+    VT_GRAD_STL,      /* sticking the landing: log q scored with the guide's parameters
+                       * fixed (path derivative only); generic and the IW bounds. With
+                       * several sites the guide runs a second time, parameters frozen,
+                       * on the sites' values (so it must draw the same sites each run):
+                       * q(z2 | z1) keeps its dependence on z1. */
     VT_GRAD_DREG,     /* doubly reparameterized IWAE gradient (iwae, miwae; piwae's guide) */
 } vt_grad_estimator;
 extern const vt_names vt_grad_estimator_names;   /* reparam, stl, dreg */

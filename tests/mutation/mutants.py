@@ -155,8 +155,8 @@ mutant("iwae-mean-not-logmeanexp", "models/elbo_iw.c",
        "vt_tensor *iw = vt_reshape(ctx, vt_mean_cols(ctx, vt_reshape(ctx, log_w, 2, (int[]){K, G})), 2, (int[]){G, 1});",
        "IWAE averages log w (the ELBO) instead of log-mean-exp")
 mutant("generic-ratio-swapped", "models/elbo_sites.c",
-       "return vt_sub(ctx, vt_dist_log_prob(ctx, q, s->z), vt_dist_log_prob(ctx, s->p, s->z));",
-       "return vt_sub(ctx, vt_dist_log_prob(ctx, s->p, s->z), vt_dist_log_prob(ctx, q, s->z));",
+       "return vt_sub(ctx, lq, vt_trace_model_log_prob(ctx, tr, s->p, s->z));",
+       "return vt_sub(ctx, vt_trace_model_log_prob(ctx, tr, s->p, s->z), lq);",
        "generic estimator: log p − log q instead of log q − log p")
 mutant("analytic-elbo-kl-sign", "models/elbo.c",
        "for (int r = 0; r < tr->rows; r++) out->elbo_rows[r] -= kl_rows->data[r];",
