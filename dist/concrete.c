@@ -13,8 +13,13 @@
  * Hard mode (evaluation): the draw is the exact discrete sample, argmax_i(a_i + g_i)
  * (l = 0 at the choice, −1e30 elsewhere) or 1[a + logistic noise > 0] (t = ±1e30), and
  * log_prob is the exact categorical / Bernoulli log-probability. The noise is constant
- * (no gradient); u is clamped to [ε, 1 − ε], ε = 1e-6, so g stays finite. */
+ * (no gradient); u is clamped to [ε, 1 − ε], ε = 1e-6, so g stays finite.
+ *
+ * What a decoder takes from a draw (vt_relaxed_onehot): exp(l) or sigmoid(t), or with
+ * the straight-through estimator (Jang et al. 2017) the exact one-hot of argmax l (the
+ * bit t > 0) forward and the relaxed value's gradient backward. */
 #include "dist/internal.h"
+#include "vtape/stopgrad.h"
 #include <math.h>
 
 #define U_EPS 1e-6f
@@ -151,4 +156,38 @@ vt_dist *vt_binary_concrete(vt_ctx *ctx, vt_tensor *logits, float tau, int hard)
 
 int vt_concrete_categories(const vt_dist *d) {
     return d && d->user ? ((const concrete_aux *)d->user)->categories : 0;
+}
+
+/* The exact one-hot of each group's largest value (first on ties), or the bits z > 0. */
+static vt_tensor *hard_of(vt_ctx *ctx, vt_tensor *z, int C) {
+    vt_tensor *h = vt_mat(ctx, vt_rows(z), vt_cols(z));
+    if (vt_is_poison(h)) return h;
+    size_t n = vt_numel(z);
+    if (C == 1) {
+        for (size_t i = 0; i < n; i++) h->data[i] = z->data[i] > 0 ? 1.0f : 0.0f;
+        return h;
+    }
+    for (size_t g = 0; g < n / (size_t)C; g++) {
+        const float *x = z->data + g * C;
+        int best = 0;
+        for (int i = 1; i < C; i++)
+            if (x[i] > x[best]) best = i;
+        for (int i = 0; i < C; i++) h->data[g * C + i] = i == best ? 1.0f : 0.0f;
+    }
+    return h;
+}
+
+vt_tensor *vt_relaxed_onehot(vt_ctx *ctx, vt_tensor *z, int categories, int straight_through) {
+    const char *op = "vt_relaxed_onehot";
+    if (!vt_check(ctx, op, z)) return vt_poison(ctx, op);
+    if (categories < 1 || vt_cols(z) % categories != 0) {
+        char s[48];
+        return vt_fail(ctx, "%s: value %s, %d categories (need columns a multiple of the "
+                            "categories, 1 for a relaxed Bernoulli)", op, vt_shape_str(z, s),
+                       categories);
+    }
+    vt_tensor *soft = categories == 1 ? vt_sigmoid(ctx, z) : vt_exp(ctx, z);
+    if (!straight_through || vt_is_poison(soft)) return soft;
+    vt_tensor *hard = hard_of(ctx, z, categories);
+    return vt_is_poison(hard) ? hard : vt_straight_through(ctx, hard, soft);
 }

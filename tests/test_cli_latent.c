@@ -1,6 +1,6 @@
 /* `vtape train` with the latent-model estimators, on a small random data set
  * (support.h), so it needs no download and takes seconds: PIWAE trains and its options
- * are checked. */
+ * are checked; straight-through Gumbel-softmax trains. */
 #include <criterion/criterion.h>
 #include <math.h>
 #include <stdarg.h>
@@ -67,4 +67,16 @@ Test(cli_latent, piwae_trains_and_its_options_are_checked) {
     st = run(out, sizeof out, "train " SMALL " --estimator piwae --beta 0.5 --out %s/b", data, dir);
     cr_expect_eq(st, 2, "%s", out);
     cr_expect_not_null(strstr(out, "--estimator"), "%s", out);
+}
+
+Test(cli_latent, straight_through_trains_gumbel_and_is_refused_for_gaussian) {
+    char out[8192];
+    int st = run(out, sizeof out, "train " SMALL " --latent-type gumbel --categories 3 "
+                 "--straight-through --out %s", data, run_dir);
+    cr_assert_eq(st, 0, "%s", out);
+    cr_expect_not_null(strstr(slurp("run.txt"), "straight-through"), "run.txt does not keep it");
+    st = run(out, sizeof out, "train " SMALL " --straight-through --out %s/g", data, dir);
+    cr_expect_eq(st, 2, "%s", out);
+    cr_expect_not_null(strstr(out, "--straight-through applies to --latent-type gumbel or bernoulli"),
+                       "%s", out);
 }

@@ -194,11 +194,11 @@ static void gradcheck_model(vt_elbo_opts o) {
     vt_store_free(h.store);
 }
 
-Test(gradcheck_stl_sites, model_gradient_under_stl_is_the_elbo_s) {
+Test(gradcheck_stl_sites, model_gradient_under_stl_is_that_of_the_elbo) {
     vt_test_fill_normal(xs, R * D, 1.5f, 31);
     gradcheck_model(opts(VT_EST_GENERIC, 2, VT_GRAD_STL));
 }
-Test(gradcheck_stl_sites, model_gradient_under_dreg_is_the_iwae_bound_s) {
+Test(gradcheck_stl_sites, model_gradient_under_dreg_is_that_of_iwae) {
     vt_test_fill_normal(xs, R * D, 1.5f, 31);
     gradcheck_model(opts(VT_EST_IWAE, 3, VT_GRAD_DREG));
 }

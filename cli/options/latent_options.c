@@ -11,6 +11,10 @@ int cli_latent_options_check(const cli_train_options *o, vt_error *err) {
                      "use --estimator generic or iwae", vt_names_get(&vt_posterior_names, o->posterior));
         return -1;
     }
+    if (o->straight_through && o->latent_type == VT_LATENT_GAUSSIAN) {
+        vt_error_set(err, VT_EARG, "--straight-through applies to --latent-type gumbel or bernoulli");
+        return -1;
+    }
     if (o->grad != VT_GRAD_REPARAM && (flow || o->posterior == VT_POSTERIOR_FULLCOV)) {
         vt_error_set(err, VT_EARG, "--grad %s needs a posterior whose log-density is a function of "
                      "its value (diag); --posterior %s scores its own noise",
@@ -41,4 +45,5 @@ void cli_latent_model_config(const cli_train_options *o, vt_vae_config *cfg) {
     cfg->temp_min = (float)o->temp_min;
     cfg->temp_rate = (float)o->temp_rate;
     cfg->layer = (vt_layer_kind)o->layer;
+    cfg->straight_through = o->straight_through;
 }

@@ -52,6 +52,9 @@ void cli_train_cli_init(cli_train_cli *cli) {
         REAL("temperature-min", temp_min, "T", 1e-3, 1e3, "relaxed latents: lowest temperature"),
         REAL("temperature-rate", temp_rate, "R", 0, 1e3,
              "temperature schedule: T(t) = max(temperature-min, temperature * exp(-R t)), t = step"),
+        {.name = "straight-through", .kind = CLI_OPT_FLAG, .dest = &o->straight_through,
+         .help = "gumbel, bernoulli: the decoder sees the exact one-hot of the relaxed draw, the "
+                 "gradient is the relaxed one's (straight-through Gumbel-softmax)"},
         CHOICE("layer", layer, &vt_layer_names, "hidden layers: linear + activation, or gated (xW+b)*sigmoid(xV+c)"),
         INT("mog-components", mog_components, "C", 1, 4096, "mixture components of --prior mog"),
         CHOICE("likelihood", likelihood, &vt_lik_names,
