@@ -48,6 +48,26 @@ static vt_tensor *per_row_sum(vt_ctx *ctx, vt_tensor *group_vals, int rows) {
     return vt_sum_rows(ctx, vt_reshape(ctx, group_vals, 2, (int[]){rows, (int)(vt_numel(group_vals) / (size_t)rows)}));
 }
 
+vt_tensor *vt_concrete_relax(vt_ctx *ctx, vt_tensor *logits, vt_tensor *noise, int categories,
+                             float tau) {
+    const char *op = "vt_concrete_relax";
+    vt_tensor *in[2] = {logits, noise};
+    if (!vt_check_all(ctx, op, 2, in)) return vt_poison(ctx, op);
+    if (categories < 1 || vt_cols(logits) % categories != 0 || !vt_shares_rows(logits, noise) ||
+        !(tau > 0) || !isfinite(tau)) {
+        char a[48], b[48];
+        return vt_fail(ctx, "%s: logits %s, noise %s, %d categories, temperature %g (need the "
+                            "noise's shape with a row count the logits' divides, columns a "
+                            "multiple of the categories, a finite temperature > 0)", op,
+                       vt_shape_str(logits, a), vt_shape_str(noise, b), categories, tau);
+    }
+    int n = vt_rows(noise);
+    vt_tensor *t = vt_scale(ctx, vt_add(ctx, expand(ctx, logits, n), noise), 1.0f / tau);
+    if (categories == 1) return t;
+    return vt_reshape(ctx, vt_log_softmax_rows(ctx, by_group(ctx, t, categories)), 2,
+                      (int[]){n, vt_cols(noise)});
+}
+
 /* ---- concrete ---- */
 static vt_tensor *concrete_rsample(vt_ctx *ctx, vt_dist *d, int k) {
     const concrete_aux *a = d->user;
@@ -69,9 +89,7 @@ static vt_tensor *concrete_rsample(vt_ctx *ctx, vt_dist *d, int k) {
         }
         return d->sample = l;
     }
-    vt_tensor *t = vt_scale(ctx, vt_add(ctx, logits, g), 1.0f / a->tau);
-    return d->sample = vt_reshape(ctx, vt_log_softmax_rows(ctx, by_group(ctx, t, C)), 2,
-                                  (int[]){n, d->dim});
+    return d->sample = vt_concrete_relax(ctx, logits, g, C, a->tau);
 }
 
 static vt_tensor *concrete_log_prob(vt_ctx *ctx, vt_dist *d, vt_tensor *l) {
@@ -130,7 +148,7 @@ static vt_tensor *binary_rsample(vt_ctx *ctx, vt_dist *d, int k) {
             t->data[i] = logits->data[i] + L->data[i] > 0 ? -HARD_OFF : HARD_OFF;
         return d->sample = t;
     }
-    return d->sample = vt_scale(ctx, vt_add(ctx, logits, L), 1.0f / a->tau);
+    return d->sample = vt_concrete_relax(ctx, logits, L, 1, a->tau);
 }
 
 static vt_tensor *binary_log_prob(vt_ctx *ctx, vt_dist *d, vt_tensor *t) {
