@@ -12,6 +12,8 @@
  *   - away from it, the mean over 4000 noise draws of STL − reparam (ELBO) and of DReG −
  *     reparam (IWAE) is zero within 4.5 standard errors for every guide parameter
  *     (paired draws: both runs of a draw see the same noise);
+ *   - with the same noise, the guide's gradients equal the formula written out by hand
+ *     (weights w̃² for DReG, 1/K for STL; catches a path weighted twice);
  *   - the model's gradient (A, b) is the finite difference of the bound's value (STL:
  *     the ELBO estimate, DReG: the IWAE bound; same noise, gradcheck defaults);
  *   - the hierarchical VAE trains under both (every encoder parameter gets a gradient). */
@@ -164,6 +166,69 @@ Test(stl_sites, expectations_match_the_reparameterized_gradients) {
               stl, dreg);
     /* the comparison sees a bias: STL applied to IWAE is biased (Tucker et al. 2019) */
     cr_assert(stl_iw > 10, "STL-IWAE vs IWAE only %.2f standard errors", stl_iw);
+    vt_store_free(h.store);
+}
+
+/* ---- the estimators against the formula, written out here with the same noise: the
+ * guide's gradient is −(1/R) Σ_k c_k ∂ log w_k/∂z_k · dz_k/dφ, ∂/∂z at fixed φ (log q
+ * with the weights detached, through z), c_k = w̃_k² for DReG and 1/K for STL ---- */
+static vt_tensor *dt(vt_ctx *ctx, vt_tensor *t) { return vt_detach(ctx, t); }
+
+static void by_hand(hier *h, int K, int dreg, float *g) {
+    vt_ctx *ctx = vt_ctx_new(&(vt_ctx_opts){.seed = 5});
+    vt_store_zero_grad(h->store);
+    vt_tensor *x = vt_from_data(ctx, 2, (int[]){R, D}, xs), *xe = vt_repeat_rows(ctx, x, K);
+    vt_tensor *e1 = vt_randn(ctx, K * R, D), *e2 = vt_randn(ctx, K * R, D);   /* z1's, z2's */
+    vt_tensor *z1 = vt_reparam_diag(ctx, vt_linear(ctx, x, h->W1, h->c1),
+                                    vt_repeat_rows(ctx, h->ls1, R), e1);
+    vt_tensor *mu2 = vt_add(ctx, vt_linear(ctx, z1, h->U, h->c2), vt_matmul(ctx, xe, h->V));
+    vt_tensor *z2 = vt_reparam_diag(ctx, mu2, vt_repeat_rows(ctx, h->ls2, K * R), e2);
+    vt_tensor *lq = vt_add(ctx,
+        vt_normal_logprob_rows(ctx, z1, vt_linear(ctx, x, dt(ctx, h->W1), dt(ctx, h->c1)), dt(ctx, h->ls1)),
+        vt_normal_logprob_rows(ctx, z2, vt_add(ctx, vt_linear(ctx, z1, dt(ctx, h->U), dt(ctx, h->c2)),
+                                               vt_matmul(ctx, xe, dt(ctx, h->V))), dt(ctx, h->ls2)));
+    vt_tensor *lp = vt_add(ctx, vt_add(ctx, vt_std_normal_logprob_rows(ctx, z1),
+                                       vt_normal_logprob_rows(ctx, z2, z1, &h->zero)),
+                           vt_normal_logprob_rows(ctx, xe, vt_linear(ctx, z2, h->A, h->b), &h->zero));
+    vt_tensor *lw = vt_sub(ctx, lp, lq), *c = vt_mat(ctx, K * R, 1);
+    for (int r = 0; r < R; r++) {   /* normalised weights of datapoint r's K samples */
+        double mx = -INFINITY, sum = 0;
+        for (int k = 0; k < K; k++) mx = fmax(mx, lw->data[k * R + r]);
+        for (int k = 0; k < K; k++) sum += exp(lw->data[k * R + r] - mx);
+        for (int k = 0; k < K; k++) {
+            double w = exp(lw->data[k * R + r] - mx) / sum;
+            c->data[k * R + r] = dreg ? (float)(w * w) : 1.0f / (float)K;
+        }
+    }
+    vt_tensor *loss = vt_scale(ctx, vt_sum(ctx, vt_mul(ctx, lw, c)), -1.0f / R);
+    cr_assert_eq(vt_backward(ctx, loss, NULL), 0, "%s", vt_ctx_error(ctx));
+    memcpy(g, vt_store_grads(h->store), vt_store_numel(h->store) * sizeof(float));
+    vt_ctx_free(ctx);
+}
+
+Test(stl_sites, guide_gradients_equal_the_formula_with_the_same_noise) {
+    vt_test_fill_normal(xs, R * D, 1.5f, 31);
+    hier h;
+    hier_init(&h, 0.3f);
+    size_t n = vt_store_numel(h.store);
+    float *want = malloc(n * sizeof *want), *got = malloc(n * sizeof *got);
+    for (int dreg = 0; dreg <= 1; dreg++) {
+        by_hand(&h, 4, dreg, want);
+        vt_ctx *ctx = vt_ctx_new(&(vt_ctx_opts){.seed = 5});
+        vt_ctx_set_step(ctx, vt_ctx_step(ctx) - 1);   /* step() resets first: the same noise */
+        step(ctx, &h, dreg ? opts(VT_EST_IWAE, 4, VT_GRAD_DREG) : opts(VT_EST_GENERIC, 4, VT_GRAD_STL));
+        memcpy(got, vt_store_grads(h.store), n * sizeof *got);
+        vt_ctx_free(ctx);
+        for (int i = 2; i < vt_store_count(h.store); i++) {   /* the guide's parameters */
+            vt_tensor *p = vt_store_get(h.store, i);
+            size_t off = (size_t)(p->grad - vt_store_grads(h.store));
+            for (size_t j = 0; j < vt_numel(p); j++)   /* float sums in another order */
+                cr_assert(fabs(got[off + j] - want[off + j]) <= 1e-5 + 1e-4 * fabs(want[off + j]),
+                          "%s %s[%zu]: %g, by hand %g", dreg ? "DReG" : "STL", p->name, j,
+                          got[off + j], want[off + j]);
+        }
+    }
+    free(want), free(got);
     vt_store_free(h.store);
 }
 
