@@ -9,9 +9,9 @@
  * h_φ(z1) would drop both. (For STL the extra loss, −∂ log q(z2|z1)/∂z1 · dz1/dφ, is
  * itself zero in expectation, so that estimator stays unbiased but is no longer exactly
  * zero at the exact posterior; for DReG it is multiplied by w̃², which depends on z2,
- * and the result is in general biased.) So the guide is run a second time with its parameters
- * frozen, on the sites' values: each factor's parameters are rebuilt as functions of
- * the earlier sites' values with φ constant. */
+ * and the result is in general biased.) So the guide is run a second time with its
+ * parameters frozen, on the sites' values: each factor's parameters are rebuilt as
+ * functions of the earlier sites' values with φ constant. */
 #include "models/trace_internal.h"
 #include <string.h>
 
