@@ -68,7 +68,8 @@ static int end_epoch(train_run *r, long e, const cli_epoch_stats *s, vt_error *e
     /* one KL column per latent site from the first row on (a run resumed from a
      * checkpoint that has rows without them keeps its columns) */
     if (r->rs.n_rows == 0) cli_metrics_sites_set(&r->rs.sites, test.n_sites, test.site);
-    for (int i = 0; i < r->rs.sites.n && i < test.n_sites; i++) row.test_site_kl[i] = test.site_kl[i];
+    for (int i = 0; i < r->rs.sites.n && i < test.n_sites; i++)
+        row.test_site_kl[i] = test.site_kl[i];
     if (cli_run_state_add_row(&r->rs, &row) != 0)
         return vt_error_set(err, VT_ENOMEM, "out of memory");
     if (save_run(r, e + 1, NULL, err) != 0 ||
