@@ -37,7 +37,8 @@ static vt_tensor *model_side_log_joint(vt_ctx *ctx, vt_trace *tr) {
 /* The guide's objective L_φ (batch mean), or its DReG surrogate. */
 static vt_tensor *guide_side(vt_ctx *ctx, vt_trace *tr, vt_tensor *log_w, const vt_elbo_opts *o) {
     int M = vt_elbo_groups(o), K = tr->k / M, G = M * tr->rows;
-    if (o->grad == VT_GRAD_DREG) return vt_scale(ctx, vt_elbo_dreg_surrogate(ctx, tr, log_w, K, G), -1.0f);
+    if (o->grad == VT_GRAD_DREG)   /* the surrogate is a loss: its negative ascends */
+        return vt_scale(ctx, vt_elbo_dreg_surrogate(ctx, tr, log_w, K, G), -1.0f);
     return vt_mean(ctx, vt_logmeanexp_samples(ctx, vt_reshape(ctx, log_w, 2, (int[]){K, G})));
 }
 
