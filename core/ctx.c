@@ -56,6 +56,7 @@ void vt_ctx_reset(vt_ctx *ctx) {
     ctx->step++;
     ctx->stream = 0;
     ctx->scope = NULL;
+    ctx->params_frozen = 0;
 }
 
 const char *vt_ctx_error(const vt_ctx *ctx) {
@@ -90,6 +91,13 @@ int vt_set_grad_enabled(vt_ctx *ctx, int enabled) {
 }
 
 int vt_grad_enabled(const vt_ctx *ctx) { return ctx ? ctx->grad_enabled : 0; }
+
+int vt_set_params_frozen(vt_ctx *ctx, int frozen) {
+    if (!ctx) return 0;
+    int prev = ctx->params_frozen;
+    ctx->params_frozen = frozen != 0;
+    return prev;
+}
 size_t vt_ctx_arena_used(const vt_ctx *ctx) { return ctx ? vt_arena_bytes_used(&ctx->arena) : 0; }
 size_t vt_ctx_arena_capacity(const vt_ctx *ctx) { return ctx ? vt_arena_bytes_cap(&ctx->arena) : 0; }
 int vt_ctx_threads(const vt_ctx *ctx) { return ctx ? ctx->threads : 0; }

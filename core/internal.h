@@ -41,6 +41,7 @@ struct vt_ctx {
     vt_node *tape_tail;
     size_t tape_len;
     int grad_enabled;
+    int params_frozen;     /* vt_set_params_frozen: persistent inputs take no gradient */
     int threads;
     vt_pool *pool;
     uint64_t seed, step, stream;

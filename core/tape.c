@@ -4,6 +4,12 @@
 #include <stdio.h>
 #include <string.h>
 
+/* Whether input t passes a gradient on: it takes one, and it is not a parameter (a
+ * persistent tensor, generation 0) while parameters are frozen. */
+static int passes_grad(const vt_ctx *ctx, const vt_tensor *t) {
+    return vt_needs_grad(t) && !(ctx->params_frozen && t->gen == 0);
+}
+
 vt_tensor *vt_op_output(vt_ctx *ctx, int ndim, const int *shape, int n_in,
                         vt_tensor *const *in) {
     if (!ctx) return vt_null_ctx_poison();
@@ -11,11 +17,36 @@ vt_tensor *vt_op_output(vt_ctx *ctx, int ndim, const int *shape, int n_in,
     if (out->flags & VT_POISON) return out;
     if (ctx->grad_enabled)
         for (int i = 0; i < n_in; i++)
-            if (in && vt_needs_grad(in[i])) {
+            if (in && passes_grad(ctx, in[i])) {
                 out->flags |= VT_REQUIRES_GRAD;
                 break;
             }
     return out;
+}
+
+/* Frozen parameters: 1 when some input other than a parameter passes a gradient, else
+ * out takes none (it was marked by an op that checked its inputs itself) and 0. */
+static int unfreeze_inputs(vt_ctx *ctx, vt_tensor *out, int n_in, vt_tensor *const *in) {
+    for (int i = 0; i < n_in; i++)
+        if (passes_grad(ctx, in[i])) return 1;
+    out->flags &= ~(uint32_t)VT_REQUIRES_GRAD;
+    return 0;
+}
+
+/* Frozen parameters: the node sees each parameter input through a header over the same
+ * data that takes no gradient, so every op's backward (which asks vt_grad for each
+ * input) leaves the parameter alone with no change to the op. */
+static void freeze_node_inputs(vt_ctx *ctx, vt_node *node) {
+    for (int i = 0; i < node->n_in; i++) {
+        vt_tensor *t = node->in[i];
+        if (!vt_needs_grad(t) || passes_grad(ctx, t)) continue;
+        vt_tensor *c = vt_arena_alloc(ctx, sizeof *c);
+        if (!c) return;   /* the context error is set */
+        *c = *t;
+        c->flags &= ~(uint32_t)VT_REQUIRES_GRAD;
+        c->grad = NULL;
+        node->in[i] = c;
+    }
 }
 
 vt_node *vt_record(vt_ctx *ctx, const char *op, vt_tensor *out, vt_backward_fn backward,
@@ -28,6 +59,7 @@ vt_node *vt_record(vt_ctx *ctx, const char *op, vt_tensor *out, vt_backward_fn b
         vt_fail(ctx, "vt_record(%s): needs a backward function and n_in >= 0 inputs", op);
         return NULL;
     }
+    if (ctx->params_frozen && !unfreeze_inputs(ctx, out, n_in, in)) return NULL;
     vt_node *node = vt_arena_alloc(ctx, sizeof *node + (size_t)n_in * sizeof(vt_tensor *));
     if (!node) return NULL;
     node->scope = ctx->scope;
@@ -36,6 +68,7 @@ vt_node *vt_record(vt_ctx *ctx, const char *op, vt_tensor *out, vt_backward_fn b
     node->out = out;
     node->n_in = n_in;
     for (int i = 0; i < n_in; i++) node->in[i] = in[i];
+    if (ctx->params_frozen) freeze_node_inputs(ctx, node);
     node->aux = NULL;
     if (aux_bytes) {
         node->aux = vt_arena_alloc(ctx, aux_bytes);

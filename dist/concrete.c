@@ -13,8 +13,13 @@
  * Hard mode (evaluation): the draw is the exact discrete sample, argmax_i(a_i + g_i)
  * (l = 0 at the choice, −1e30 elsewhere) or 1[a + logistic noise > 0] (t = ±1e30), and
  * log_prob is the exact categorical / Bernoulli log-probability. The noise is constant
- * (no gradient); u is clamped to [ε, 1 − ε], ε = 1e-6, so g stays finite. */
+ * (no gradient); u is clamped to [ε, 1 − ε], ε = 1e-6, so g stays finite.
+ *
+ * What a decoder takes from a draw (vt_relaxed_onehot): exp(l) or sigmoid(t), or with
+ * the straight-through estimator (Jang et al. 2017) the exact one-hot of argmax l (the
+ * bit t > 0) forward and the relaxed value's gradient backward. */
 #include "dist/internal.h"
+#include "vtape/stopgrad.h"
 #include <math.h>
 
 #define U_EPS 1e-6f
@@ -43,6 +48,26 @@ static vt_tensor *per_row_sum(vt_ctx *ctx, vt_tensor *group_vals, int rows) {
     return vt_sum_rows(ctx, vt_reshape(ctx, group_vals, 2, (int[]){rows, (int)(vt_numel(group_vals) / (size_t)rows)}));
 }
 
+vt_tensor *vt_concrete_relax(vt_ctx *ctx, vt_tensor *logits, vt_tensor *noise, int categories,
+                             float tau) {
+    const char *op = "vt_concrete_relax";
+    vt_tensor *in[2] = {logits, noise};
+    if (!vt_check_all(ctx, op, 2, in)) return vt_poison(ctx, op);
+    if (categories < 1 || vt_cols(logits) % categories != 0 || !vt_shares_rows(logits, noise) ||
+        !(tau > 0) || !isfinite(tau)) {
+        char a[48], b[48];
+        return vt_fail(ctx, "%s: logits %s, noise %s, %d categories, temperature %g (need the "
+                            "noise's shape with a row count the logits' divides, columns a "
+                            "multiple of the categories, a finite temperature > 0)", op,
+                       vt_shape_str(logits, a), vt_shape_str(noise, b), categories, tau);
+    }
+    int n = vt_rows(noise);
+    vt_tensor *t = vt_scale(ctx, vt_add(ctx, expand(ctx, logits, n), noise), 1.0f / tau);
+    if (categories == 1) return t;
+    return vt_reshape(ctx, vt_log_softmax_rows(ctx, by_group(ctx, t, categories)), 2,
+                      (int[]){n, vt_cols(noise)});
+}
+
 /* ---- concrete ---- */
 static vt_tensor *concrete_rsample(vt_ctx *ctx, vt_dist *d, int k) {
     const concrete_aux *a = d->user;
@@ -64,9 +89,7 @@ static vt_tensor *concrete_rsample(vt_ctx *ctx, vt_dist *d, int k) {
         }
         return d->sample = l;
     }
-    vt_tensor *t = vt_scale(ctx, vt_add(ctx, logits, g), 1.0f / a->tau);
-    return d->sample = vt_reshape(ctx, vt_log_softmax_rows(ctx, by_group(ctx, t, C)), 2,
-                                  (int[]){n, d->dim});
+    return d->sample = vt_concrete_relax(ctx, logits, g, C, a->tau);
 }
 
 static vt_tensor *concrete_log_prob(vt_ctx *ctx, vt_dist *d, vt_tensor *l) {
@@ -125,7 +148,7 @@ static vt_tensor *binary_rsample(vt_ctx *ctx, vt_dist *d, int k) {
             t->data[i] = logits->data[i] + L->data[i] > 0 ? -HARD_OFF : HARD_OFF;
         return d->sample = t;
     }
-    return d->sample = vt_scale(ctx, vt_add(ctx, logits, L), 1.0f / a->tau);
+    return d->sample = vt_concrete_relax(ctx, logits, L, 1, a->tau);
 }
 
 static vt_tensor *binary_log_prob(vt_ctx *ctx, vt_dist *d, vt_tensor *t) {
@@ -151,4 +174,38 @@ vt_dist *vt_binary_concrete(vt_ctx *ctx, vt_tensor *logits, float tau, int hard)
 
 int vt_concrete_categories(const vt_dist *d) {
     return d && d->user ? ((const concrete_aux *)d->user)->categories : 0;
+}
+
+/* The exact one-hot of each group's largest value (first on ties), or the bits z > 0. */
+static vt_tensor *hard_of(vt_ctx *ctx, vt_tensor *z, int C) {
+    vt_tensor *h = vt_mat(ctx, vt_rows(z), vt_cols(z));
+    if (vt_is_poison(h)) return h;
+    size_t n = vt_numel(z);
+    if (C == 1) {
+        for (size_t i = 0; i < n; i++) h->data[i] = z->data[i] > 0 ? 1.0f : 0.0f;
+        return h;
+    }
+    for (size_t g = 0; g < n / (size_t)C; g++) {
+        const float *x = z->data + g * C;
+        int best = 0;
+        for (int i = 1; i < C; i++)
+            if (x[i] > x[best]) best = i;
+        for (int i = 0; i < C; i++) h->data[g * C + i] = i == best ? 1.0f : 0.0f;
+    }
+    return h;
+}
+
+vt_tensor *vt_relaxed_onehot(vt_ctx *ctx, vt_tensor *z, int categories, int straight_through) {
+    const char *op = "vt_relaxed_onehot";
+    if (!vt_check(ctx, op, z)) return vt_poison(ctx, op);
+    if (categories < 1 || vt_cols(z) % categories != 0) {
+        char s[48];
+        return vt_fail(ctx, "%s: value %s, %d categories (need columns a multiple of the "
+                            "categories, 1 for a relaxed Bernoulli)", op, vt_shape_str(z, s),
+                       categories);
+    }
+    vt_tensor *soft = categories == 1 ? vt_sigmoid(ctx, z) : vt_exp(ctx, z);
+    if (!straight_through || vt_is_poison(soft)) return soft;
+    vt_tensor *hard = hard_of(ctx, z, categories);
+    return vt_is_poison(hard) ? hard : vt_straight_through(ctx, hard, soft);
 }

@@ -3,6 +3,7 @@
  *   (A) generic:   L = E_q[log p(x|z) + Σ_s log p_s(z_s) − log q_s(z_s)]
  *   (B) analytic:  L = E_q[log p(x|z)] − Σ_s KL_s, closed-form per site where it applies
  *   IWAE, MIWAE, CIWAE on log w = log p(x, z) − log q(z|x)   (elbo_iw.c)
+ *   PIWAE: the model on IWAE, the guide on MIWAE, same samples (elbo_piwae.c)
  *
  * K samples per datapoint are drawn at once (rows s·R + r), so the decoder runs one
  * batch of K·R rows. The loss is the batch mean of rec + β·KL; free bits replace the
@@ -15,7 +16,7 @@
 #include <string.h>
 
 static const char *const estimator_names[] = {"generic", "analytic", "iwae", "miwae", "ciwae",
-                                                  "base-kl"};
+                                                  "piwae", "base-kl"};
 const vt_names vt_estimator_names = VT_NAMES(estimator_names);
 
 int vt_estimator_parse(const char *name) { return vt_names_find(&vt_estimator_names, name); }
@@ -37,7 +38,7 @@ vt_elbo_opts vt_elbo_defaults(void) {
 }
 
 static int is_iw(vt_estimator e) {
-    return e == VT_EST_IWAE || e == VT_EST_MIWAE || e == VT_EST_CIWAE;
+    return e == VT_EST_IWAE || e == VT_EST_MIWAE || e == VT_EST_CIWAE || e == VT_EST_PIWAE;
 }
 
 static int check_opts(vt_ctx *ctx, const vt_elbo_opts *o) {
@@ -56,26 +57,13 @@ static int check_opts(vt_ctx *ctx, const vt_elbo_opts *o) {
                      "an importance-weighted estimator, not %s", vt_estimator_name(o->estimator));
         return 0;
     }
-    if (o->grad == VT_GRAD_DREG && o->estimator != VT_EST_IWAE && o->estimator != VT_EST_MIWAE) {
-        vt_fail(ctx, "vt_elbo: DReG is a gradient of the iwae and miwae bounds (got %s)",
+    if (o->grad == VT_GRAD_DREG && o->estimator != VT_EST_IWAE && o->estimator != VT_EST_MIWAE &&
+        o->estimator != VT_EST_PIWAE) {
+        vt_fail(ctx, "vt_elbo: DReG is a gradient of the iwae, miwae and piwae bounds (got %s)",
                 vt_estimator_name(o->estimator));
         return 0;
     }
     return 1;
-}
-
-/* STL and DReG score log q with detached parameters. That drops only the score term
- * when every posterior factor depends on x alone; a factor built from another site's
- * sample would also lose the path through that sample (and, for DReG, carry its
- * weight into its parameters). The trace cannot tell which factors use which samples,
- * so guides of more than one site are refused (conservatively: a mean-field guide
- * would be fine). */
-static int check_stl_sites(vt_ctx *ctx, const vt_trace *tr, vt_grad_estimator g) {
-    if (tr->n_sites == 1) return 1;
-    vt_fail(ctx, "vt_elbo: %s needs every posterior factor to depend on x only; with %d "
-                 "sites, site %s may depend on other latents (use reparam)",
-            vt_grad_estimator_name(g), tr->n_sites, tr->site[1].name);
-    return 0;
 }
 
 /* (B) and base-kl: Σ_s KL_s per row; loss −E log p(x|z) + β·(KL or free-bits term). */
@@ -103,13 +91,14 @@ static int sampled(vt_ctx *ctx, vt_trace *tr, vt_tensor *log_px, const vt_elbo_o
     vt_tensor *ratio[VT_TRACE_MAX_SITES], *log_ratio = NULL;
     int stl = o->grad != VT_GRAD_REPARAM;
     for (int i = 0; i < tr->n_sites; i++) {
-        ratio[i] = vt_elbo_site_log_ratio(ctx, &tr->site[i], stl);   /* K·R x 1 */
+        ratio[i] = vt_elbo_site_log_ratio(ctx, tr, i, stl);   /* K·R x 1 */
         if (vt_ctx_error(ctx)) return -1;
         out->site_kl[i].kl = vt_elbo_mean_of(ratio[i]);
         log_ratio = log_ratio ? vt_add(ctx, log_ratio, ratio[i]) : ratio[i];
     }
     out->kl = vt_elbo_mean_of(log_ratio);
     vt_tensor *log_w = vt_sub(ctx, log_px, log_ratio);                /* K·R x 1 */
+    if (o->estimator == VT_EST_PIWAE) return vt_elbo_piwae(ctx, tr, log_w, o, out);
     if (is_iw(o->estimator)) return vt_elbo_iw(ctx, tr, log_w, o, out);
     vt_tensor *kl_term = o->free_bits > 0 ? vt_elbo_free_bits(ctx, tr, ratio, o)
                                           : vt_mean(ctx, log_ratio);
@@ -134,7 +123,7 @@ int vt_model_elbo(vt_ctx *ctx, const vt_model *m, vt_tensor *x, vt_tensor *c,
     }
     int K = o.k > 0 ? o.k : 1, KR;
     if (!vt_check(ctx, "vt_elbo", x) || !check_opts(ctx, &o)) return -1;
-    if (o.estimator == VT_EST_MIWAE && o.miwae_m > 1 && !vt_int_mul(K, o.miwae_m, &K)) {
+    if (vt_elbo_groups(&o) > 1 && !vt_int_mul(K, o.miwae_m, &K)) {
         vt_fail(ctx, "vt_elbo: k %d x miwae m %d samples overflow", o.k, o.miwae_m);
         return -1;
     }
@@ -146,10 +135,17 @@ int vt_model_elbo(vt_ctx *ctx, const vt_model *m, vt_tensor *x, vt_tensor *c,
     vt_trace tr;
     vt_trace_init(&tr, VT_TRACE_GUIDE, K, R);
     if (o.grad == VT_GRAD_DREG) tr.grad_scale = vt_zeros(ctx, 2, (int[]){KR, 1});
+    /* PIWAE: this run is the guide's view; the model's comes from a second run */
+    tr.freeze_model = o.estimator == VT_EST_PIWAE && vt_grad_enabled(ctx);
     vt_dist *lik = vt_trace_run(ctx, m, x, c, &tr);
-    if (!lik || (o.grad != VT_GRAD_REPARAM && !check_stl_sites(ctx, &tr, o.grad))) return -1;
+    if (!lik) return -1;
+    /* STL/DReG: log q with the guide's parameters fixed but its dependence on the sites'
+     * values kept (models/trace_rescore.c); one site needs only vt_dist_detach */
+    if (o.grad != VT_GRAD_REPARAM && tr.n_sites > 1 && vt_grad_enabled(ctx) &&
+        vt_trace_rescore(ctx, &tr) != 0)
+        return -1;
     vt_ctx_set_scope(ctx, "reconstruction log p(x|z)");
-    vt_tensor *log_px = vt_dist_log_prob(ctx, lik, x);               /* K·R x 1 */
+    vt_tensor *log_px = vt_trace_model_log_prob(ctx, &tr, lik, x);   /* K·R x 1 */
     out->elbo_rows = vt_arena_alloc(ctx, (size_t)R * sizeof(float));
     if (!out->elbo_rows || vt_ctx_error(ctx)) return -1;
     if (vt_rows(log_px) != KR) {

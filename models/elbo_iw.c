@@ -14,7 +14,12 @@
  * gradient weight the guide's samples carry, see vt_trace_sample), and the surrogate
  * −(1/G) Σ stop(w̃) log w. Its gradient is Σ w̃ ∇θ log w for the model and
  * Σ w̃² (∂ log w/∂z)(∂z/∂φ) for the guide (log q scored with detached parameters). */
-static vt_tensor *dreg_surrogate(vt_ctx *ctx, vt_trace *tr, vt_tensor *log_w, int K, int G) {
+int vt_elbo_groups(const vt_elbo_opts *o) {
+    int grouped = o->estimator == VT_EST_MIWAE || o->estimator == VT_EST_PIWAE;
+    return grouped && o->miwae_m > 0 ? o->miwae_m : 1;
+}
+
+vt_tensor *vt_elbo_dreg_surrogate(vt_ctx *ctx, vt_trace *tr, vt_tensor *log_w, int K, int G) {
     float *w = tr->grad_scale->data;
     const float *lw = log_w->data;
     for (int g = 0; g < G; g++) {
@@ -29,7 +34,7 @@ static vt_tensor *dreg_surrogate(vt_ctx *ctx, vt_trace *tr, vt_tensor *log_w, in
 
 int vt_elbo_iw(vt_ctx *ctx, vt_trace *tr, vt_tensor *log_w, const vt_elbo_opts *o,
                vt_elbo_terms *out) {
-    int R = tr->rows, M = o->estimator == VT_EST_MIWAE && o->miwae_m > 0 ? o->miwae_m : 1;
+    int R = tr->rows, M = o->estimator == VT_EST_MIWAE ? vt_elbo_groups(o) : 1;
     int K = tr->k / M, G = M * R;
     vt_tensor *iw = vt_logmeanexp_samples(ctx, vt_reshape(ctx, log_w, 2, (int[]){K, G}));
     if (vt_ctx_error(ctx)) return -1;
@@ -47,7 +52,7 @@ int vt_elbo_iw(vt_ctx *ctx, vt_trace *tr, vt_tensor *log_w, const vt_elbo_opts *
         vt_elbo_mean_over_samples(log_w, K, R, mean_w);
         for (int r = 0; r < R; r++) rows[r] = b * mean_w[r] + (1.0f - b) * rows[r];
     } else if (o->grad == VT_GRAD_DREG) {
-        out->loss = dreg_surrogate(ctx, tr, log_w, K, G);
+        out->loss = vt_elbo_dreg_surrogate(ctx, tr, log_w, K, G);
     } else {
         out->loss = vt_scale(ctx, vt_mean(ctx, iw), -1.0f);
     }

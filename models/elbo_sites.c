@@ -26,16 +26,27 @@ vt_tensor *vt_elbo_sample_mean(vt_ctx *ctx, vt_tensor *t, int R) {
     return vt_reshape(ctx, m, 2, (int[]){R, 1});
 }
 
-vt_tensor *vt_elbo_site_log_ratio(vt_ctx *ctx, const vt_site *s, int stl) {
-    vt_dist *q = s->q;
-    if (stl) {
-        if (q->flags & VT_DIST_OWN_SAMPLE)
-            return vt_fail(ctx, "vt_elbo: site %s: sticking the landing and DReG need a "
-                                "posterior whose log-density is a function of its value; %s "
-                                "scores its own noise", s->name, q->ops->name);
-        q = vt_dist_detach(ctx, q);
-    }
-    return vt_sub(ctx, vt_dist_log_prob(ctx, q, s->z), vt_dist_log_prob(ctx, s->p, s->z));
+/* log q_s(z_s) with the guide's parameters fixed: the factor rebuilt by the guide's
+ * second run (its parameters a function of earlier sites' values only), scored with
+ * parameters frozen too (a factor may take a parameter tensor directly); with one site,
+ * the factor with detached parameters, which is the same thing. */
+static vt_tensor *log_q_fixed(vt_ctx *ctx, const vt_trace *tr, int i) {
+    const vt_site *s = &tr->site[i];
+    if (s->q->flags & VT_DIST_OWN_SAMPLE)
+        return vt_fail(ctx, "vt_elbo: site %s: sticking the landing and DReG need a "
+                            "posterior whose log-density is a function of its value; %s "
+                            "scores its own noise", s->name, s->q->ops->name);
+    if (!tr->q_fixed[i]) return vt_dist_log_prob(ctx, vt_dist_detach(ctx, s->q), s->z);
+    int frozen = vt_set_params_frozen(ctx, 1);
+    vt_tensor *lq = vt_dist_log_prob(ctx, tr->q_fixed[i], s->z);
+    vt_set_params_frozen(ctx, frozen);
+    return lq;
+}
+
+vt_tensor *vt_elbo_site_log_ratio(vt_ctx *ctx, const vt_trace *tr, int i, int stl) {
+    const vt_site *s = &tr->site[i];
+    vt_tensor *lq = stl ? log_q_fixed(ctx, tr, i) : vt_dist_log_prob(ctx, s->q, s->z);
+    return vt_sub(ctx, lq, vt_trace_model_log_prob(ctx, tr, s->p, s->z));
 }
 
 vt_tensor *vt_elbo_site_kl(vt_ctx *ctx, const vt_trace *tr, int i, int flows) {
@@ -50,7 +61,7 @@ vt_tensor *vt_elbo_site_kl(vt_ctx *ctx, const vt_trace *tr, int i, int flows) {
         (!vt_kl_has_closed_form(s->q, s->p) && tr->n_sites == 1))
         return vt_elbo_sample_mean(ctx, vt_kl(ctx, s->q, s->p), tr->rows);
     /* otherwise the KL's integrand at the guide's K samples */
-    return vt_elbo_sample_mean(ctx, vt_elbo_site_log_ratio(ctx, s, 0), tr->rows);
+    return vt_elbo_sample_mean(ctx, vt_elbo_site_log_ratio(ctx, tr, i, 0), tr->rows);
 }
 
 /* Per-dimension KL(N(μ, σ²) ‖ N(0, 1)) = ½(μ² + σ² − 1) − log σ, from tape ops. Plain

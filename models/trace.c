@@ -66,20 +66,24 @@ static vt_site *new_site(vt_ctx *ctx, vt_trace *tr, const char *name, const char
 
 vt_tensor *vt_trace_sample(vt_ctx *ctx, vt_trace *tr, const char *name, vt_dist *q) {
     const char *who = "vt_trace_sample";
+    if (tr && tr->mode == VT_TRACE_RESCORE) return vt_trace_rescore_site(ctx, tr, name, q);
     if (!tr || tr->mode != VT_TRACE_GUIDE)
         return vt_fail(ctx, "%s: site %s: only the guide draws sites", who, name ? name : "?");
     vt_site *s = new_site(ctx, tr, name, who);
     if (!s) return vt_fail(ctx, "%s: failed", who);
     vt_tensor *z = draw(ctx, tr, name, q, who);
     s->q = q;
-    /* DReG: weight each sample's path gradient by its normalised importance weight */
-    if (tr->grad_scale && !(z->flags & VT_POISON)) z = vt_scale_grad_rows(ctx, z, tr->grad_scale);
-    return s->z = z;
+    /* DReG: weight each sample's path gradient by its normalised importance weight. The
+     * weighted view is what the model and log q see; the guide's later factors get z
+     * itself, so a path through several sites is weighted once, not once per site. */
+    s->z = z;
+    if (tr->grad_scale && !(z->flags & VT_POISON)) s->z = vt_scale_grad_rows(ctx, z, tr->grad_scale);
+    return z;
 }
 
 vt_tensor *vt_trace_latent(vt_ctx *ctx, vt_trace *tr, const char *name, vt_dist *p) {
     const char *who = "vt_trace_latent";
-    if (!tr || tr->mode == VT_TRACE_GUIDE)
+    if (!tr || (tr->mode != VT_TRACE_REPLAY && tr->mode != VT_TRACE_GENERATE))
         return vt_fail(ctx, "%s: site %s: only the model gives priors", who, name ? name : "?");
     vt_site *s = tr->mode == VT_TRACE_REPLAY ? find(tr, name) : new_site(ctx, tr, name, who);
     if (!s) return vt_fail(ctx, "%s: site %s was not drawn by the guide", who, name ? name : "?");
@@ -146,15 +150,46 @@ static int check_model(vt_ctx *ctx, const vt_model *m) {
 }
 
 static vt_dist *run_model(vt_ctx *ctx, const vt_model *m, vt_tensor *c, vt_trace *tr) {
+    int frozen = vt_set_params_frozen(ctx, tr->freeze_model);
     vt_dist *lik = m->model(ctx, m, c, tr);
+    vt_set_params_frozen(ctx, frozen);
     if (!lik && !vt_ctx_error(ctx)) vt_fail(ctx, "vt_elbo: the model gave no likelihood");
     return vt_ctx_error(ctx) ? NULL : lik;
+}
+
+vt_tensor *vt_trace_model_log_prob(vt_ctx *ctx, const vt_trace *tr, vt_dist *d, vt_tensor *v) {
+    int frozen = vt_set_params_frozen(ctx, tr->freeze_model);
+    vt_tensor *lp = vt_dist_log_prob(ctx, d, v);
+    vt_set_params_frozen(ctx, frozen);
+    return lp;
+}
+
+/* Every site drawn by the guide has a prior: else the model skipped one. */
+static vt_dist *check_priors(vt_ctx *ctx, vt_trace *tr, vt_dist *lik) {
+    for (int i = 0; lik && i < tr->n_sites; i++)
+        if (!tr->site[i].p) {
+            vt_fail(ctx, "vt_elbo: site %s has no prior (the model never asked for it)",
+                    tr->site[i].name);
+            return NULL;
+        }
+    return lik;
+}
+
+vt_dist *vt_trace_replay(vt_ctx *ctx, vt_trace *tr) {
+    tr->mode = VT_TRACE_REPLAY;
+    tr->n_model = 0;
+    for (int i = 0; i < tr->n_sites; i++) tr->site[i].p = NULL, tr->site[i].p_order = -1;
+    vt_ctx_set_scope(ctx, "model: prior p(z) and likelihood p(x|z)");
+    vt_dist *lik = run_model(ctx, tr->m, tr->c, tr);
+    vt_ctx_set_scope(ctx, NULL);
+    return check_priors(ctx, tr, lik);
 }
 
 vt_dist *vt_trace_run(vt_ctx *ctx, const vt_model *m, vt_tensor *x, vt_tensor *c,
                       vt_trace *tr) {
     if (!check_model(ctx, m)) return NULL;
     tr->mode = VT_TRACE_GUIDE;
+    tr->m = m, tr->x = x, tr->c = c;
     vt_ctx_set_scope(ctx, "guide: posterior q(z|x) and its samples");
     int rc = m->guide(ctx, m, x, c, tr);
     if (rc != 0 || vt_ctx_error(ctx)) {
@@ -165,17 +200,7 @@ vt_dist *vt_trace_run(vt_ctx *ctx, const vt_model *m, vt_tensor *x, vt_tensor *c
         vt_fail(ctx, "vt_elbo: the guide drew no latent site");
         return NULL;
     }
-    tr->mode = VT_TRACE_REPLAY;
-    vt_ctx_set_scope(ctx, "model: prior p(z) and likelihood p(x|z)");
-    vt_dist *lik = run_model(ctx, m, c, tr);
-    vt_ctx_set_scope(ctx, NULL);
-    for (int i = 0; lik && i < tr->n_sites; i++)
-        if (!tr->site[i].p) {
-            vt_fail(ctx, "vt_elbo: site %s has no prior (the model never asked for it)",
-                    tr->site[i].name);
-            return NULL;
-        }
-    return lik;
+    return vt_trace_replay(ctx, tr);
 }
 
 vt_dist *vt_trace_generate(vt_ctx *ctx, const vt_model *m, vt_tensor *c, vt_trace *tr) {

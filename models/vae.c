@@ -47,6 +47,7 @@ static int check_variant(const vt_vae_config *c, vt_error *err) {
               "--prior std_normal)"
         : !gauss && c->levels != 1 ? "a discrete latent has one level"
         : c->latent_type == VT_LATENT_GUMBEL && c->categories < 2 ? "gumbel needs >= 2 categories"
+        : gauss && c->straight_through ? "straight-through applies to gumbel and bernoulli latents"
         : !(c->temperature > 0 && c->temp_min > 0 && c->temp_rate >= 0)
             ? "temperatures must be > 0 and the rate >= 0"
         : (c->posterior == VT_POSTERIOR_PLANAR || c->posterior == VT_POSTERIOR_IAF) &&

@@ -61,14 +61,15 @@ int vt_vae_config_format(const vt_vae_config *c, char *buf, size_t len) {
     int n = snprintf(buf, len, "x_dim=%d hidden=%s latent=%d act=%s classes=%d posterior=%s "
                      "prior=%s mog=%d likelihood=%s lik_logsig=%.9g seed=%llu levels=%d latent2=%d "
                      "pseudo=%d flow_depth=%d latent_type=%s categories=%d tau=%.9g tau_min=%.9g "
-                     "tau_rate=%.9g layer=%s inference=%s flow_context=%d",
+                     "tau_rate=%.9g layer=%s inference=%s flow_context=%d straight_through=%d",
                      c->x_dim, c->n_hidden ? hidden : "none", c->latent, vt_act_name(c->act),
                      c->n_classes, vt_names_get(&vt_posterior_names, c->posterior), vt_names_get(&vt_prior_names, c->prior),
                      c->mog_components, vt_names_get(&vt_lik_names, c->likelihood), c->lik_logsig,
                      (unsigned long long)c->seed, c->levels, c->latent2, c->pseudo_inputs,
                      c->flow_depth, vt_names_get(&vt_latent_type_names, c->latent_type), c->categories,
                      c->temperature, c->temp_min, c->temp_rate, vt_names_get(&vt_layer_names, c->layer),
-                     vt_names_get(&vt_hvae_inference_names, c->inference), c->flow_context);
+                     vt_names_get(&vt_hvae_inference_names, c->inference), c->flow_context,
+                     c->straight_through);
     return n > 0 && (size_t)n < len ? 0 : -1;
 }
 
@@ -109,6 +110,7 @@ int vt_vae_config_parse(vt_vae_config *out, const char *text, vt_error *err) {
         else if (!strcmp(k, "tau_rate")) { c.temp_rate = strtof(v, &end); if (*end || !(c.temp_rate >= 0)) goto bad; }
         else if (!strcmp(k, "lik_logsig")) { c.lik_logsig = strtof(v, &end); if (*end) goto bad; }
         else if (!strcmp(k, "seed")) { c.seed = strtoull(v, &end, 10); if (*end) goto bad; }
+        else if (!strcmp(k, "straight_through")) { c.straight_through = (int)strtol(v, &end, 10); if (*end || (unsigned)c.straight_through > 1) goto bad; }
         else if (!strcmp(k, "hidden")) {
             c.n_hidden = 0;
             if (strcmp(v, "none") != 0)

@@ -110,9 +110,11 @@ vt_dist *vt_vae_prior(vt_ctx *ctx, const vt_latent_model *m, int rows, vt_tensor
 vt_dist *vt_vae_likelihood(vt_ctx *ctx, const vt_latent_model *m, vt_tensor *z, vt_tensor *c) {
     const vt_vae *v = m->self;
     /* a relaxed latent's value is held in log space: the decoder sees the (relaxed)
-     * one-hot exp(l) or the bit sigmoid(t) */
-    if (v->cfg.latent_type == VT_LATENT_GUMBEL) z = vt_exp(ctx, z);
-    else if (v->cfg.latent_type == VT_LATENT_BERNOULLI) z = vt_sigmoid(ctx, z);
+     * one-hot exp(l) or the bit sigmoid(t), or with straight_through the exact one-hot
+     * (exact draws already are one-hot: nothing to do when v->hard) */
+    int st = v->cfg.straight_through && !v->hard;
+    if (v->cfg.latent_type == VT_LATENT_GUMBEL) z = vt_relaxed_onehot(ctx, z, v->cfg.categories, st);
+    else if (v->cfg.latent_type == VT_LATENT_BERNOULLI) z = vt_relaxed_onehot(ctx, z, 1, st);
     vt_tensor *out = vt_vae_net_forward(ctx, &v->dec_net, with_condition(ctx, z, c));
     if (v->cfg.likelihood == VT_LIK_BERNOULLI) return vt_bernoulli_logits(ctx, out);
     if (v->cfg.likelihood == VT_LIK_CONT_BERNOULLI) return vt_cont_bernoulli_logits(ctx, out);

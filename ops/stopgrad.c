@@ -1,4 +1,4 @@
-/* Stop-gradient (detach) and per-row gradient scaling. */
+/* Stop-gradient (detach), per-row gradient scaling, straight-through. */
 #include "vtape/stopgrad.h"
 #include "vtape/opkit.h"
 
@@ -34,5 +34,26 @@ vt_tensor *vt_scale_grad_rows(vt_ctx *ctx, vt_tensor *x, vt_tensor *scale) {
     for (size_t i = 0; i < vt_numel(x); i++) y->data[i] = x->data[i];
     vt_node *node = vt_record(ctx, op, y, scale_grad_backward, 1, &x, sizeof(vt_tensor *));
     if (node) *(vt_tensor **)node->aux = scale;
+    return y;
+}
+
+/* ---- straight-through: the value of `hard`, the gradient of `soft` ---- */
+static void straight_through_backward(vt_ctx *ctx, vt_node *node) {
+    float *gs = vt_grad(ctx, node->in[0]);
+    if (!gs) return;
+    const float *gy = node->out->grad;
+    for (size_t i = 0, n = vt_numel(node->out); i < n; i++) gs[i] += gy[i];
+}
+
+vt_tensor *vt_straight_through(vt_ctx *ctx, vt_tensor *hard, vt_tensor *soft) {
+    const char *op = "vt_straight_through";
+    vt_tensor *in[2] = {hard, soft};
+    if (!vt_check_all(ctx, op, 2, in)) return vt_poison(ctx, op);
+    if (!vt_check_same_shape(ctx, op, "hard", hard, "soft", soft)) return vt_poison(ctx, op);
+    /* copied, not computed as hard − soft + soft, so the forward is exactly hard */
+    vt_tensor *y = vt_out_like(ctx, soft, 1, &soft);
+    if (vt_is_poison(y)) return y;
+    for (size_t i = 0; i < vt_numel(y); i++) y->data[i] = hard->data[i];
+    vt_record(ctx, op, y, straight_through_backward, 1, &soft, 0);
     return y;
 }

@@ -1,7 +1,7 @@
 /* The `vtape` command, run as a program: help lists every option, bad command lines
- * fail with status 2 naming the option, damaged checkpoints and missing data fail
- * with status 1 and a clear message, and (when Fashion-MNIST is installed) a tiny
- * training run writes its files, resumes, and evaluates, samples and plots. */
+ * fail with status 2 naming the option, damaged checkpoints and missing data fail with
+ * status 1, and (with Fashion-MNIST) a tiny run writes its files, resumes, evaluates,
+ * samples and plots. Latent models' runs (HVAE per-site KLs): test_cli_latent.c. */
 #include <criterion/criterion.h>
 #include <math.h>
 #include <stdarg.h>

@@ -88,7 +88,8 @@ static int csv_rows(const char *dir, cli_metrics_row **rows) {
     snprintf(p, sizeof p, "%s/metrics.csv", dir);
     int n;
     vt_error err;
-    return cli_metrics_read(p, rows, &n, &err) == 0 ? n : -1;
+    cli_metrics_sites sites;
+    return cli_metrics_read(p, &sites, rows, &n, &err) == 0 ? n : -1;
 }
 
 static int same_row(const cli_metrics_row *a, const cli_metrics_row *b) {

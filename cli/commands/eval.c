@@ -96,8 +96,9 @@ static int report_likelihood(const eval_options *o, cli_checkpoint_run *cr) {
         free(per_image);
         return cli_fail(CMD, CLI_EXIT_FAIL, "%s", per_image ? err.msg : "out of memory");
     }
-    printf("test NELBO %.3f (rec %.3f, kl %.3f) on %d test images  [%.1fs]\n", r.nelbo, r.rec,
-           r.kl, fixed->n, cli_now() - t0);
+    char sites[512];
+    printf("test NELBO %.3f (rec %.3f, kl %.3f%s) on %d test images  [%.1fs]\n", r.nelbo, r.rec,
+           r.kl, cli_site_kl_text(&r, sites, sizeof sites), fixed->n, cli_now() - t0);
     if (!isfinite(r.nelbo) || !isfinite(r.rec) || !isfinite(r.kl)) {
         free(per_image);
         return cli_fail(CMD, CLI_EXIT_FAIL, "%s: the model's test NELBO is not finite (a "

@@ -63,11 +63,17 @@ static int end_epoch(train_run *r, long e, const cli_epoch_stats *s, vt_error *e
         return -1;
     cli_metrics_row row = {e + 1, r->tr.step, s->nelbo, s->rec, s->kl, test.nelbo, test.rec,
                            test.kl, s->beta, s->lr,
-                           s->seconds > 0 ? (double)s->images / s->seconds : 0.0, s->seconds};
+                           s->seconds > 0 ? (double)s->images / s->seconds : 0.0, s->seconds,
+                           {0}};
+    /* one KL column per latent site from the first row on (a run resumed from a
+     * checkpoint that has rows without them keeps its columns) */
+    if (r->rs.n_rows == 0) cli_metrics_sites_set(&r->rs.sites, test.n_sites, test.site);
+    for (int i = 0; i < r->rs.sites.n && i < test.n_sites; i++)
+        row.test_site_kl[i] = test.site_kl[i];
     if (cli_run_state_add_row(&r->rs, &row) != 0)
         return vt_error_set(err, VT_ENOMEM, "out of memory");
     if (save_run(r, e + 1, NULL, err) != 0 ||
-        cli_metrics_write(r->metrics, r->rs.rows, r->rs.n_rows, err) != 0)
+        cli_metrics_write(r->metrics, &r->rs.sites, r->rs.rows, r->rs.n_rows, err) != 0)
         return -1;
     printf("epoch %3ld/%d  train NELBO %8.2f (rec %7.2f kl %6.2f)  test NELBO %8.2f  "
            "beta %.3f  lr %.3g  %6.0f img/s  %6.1fs\n", e + 1, o->epochs, s->nelbo, s->rec,

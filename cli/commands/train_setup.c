@@ -164,7 +164,7 @@ int cli_train_start_files(train_run *r) {
         return cli_fail(CMD, CLI_EXIT_FAIL, "--out %s: cannot create the directory: %s",
                            r->o->out, strerror(errno));
     if (cli_run_file_write(r->runfile, r->cli.table, r->rs.run_id, &err) != 0 ||
-        cli_metrics_write(r->metrics, r->rs.rows, r->rs.n_rows, &err) != 0)
+        cli_metrics_write(r->metrics, &r->rs.sites, r->rs.rows, r->rs.n_rows, &err) != 0)
         return cli_fail(CMD, CLI_EXIT_FAIL, "%s", err.msg);
     return -1;
 }

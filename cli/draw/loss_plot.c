@@ -10,8 +10,9 @@
 
 int cli_loss_plot_write(const char *metrics_csv, const char *png, vt_error *err) {
     cli_metrics_row *rows;
+    cli_metrics_sites sites;
     int n;
-    if (cli_metrics_read(metrics_csv, &rows, &n, err) != 0) return -1;
+    if (cli_metrics_read(metrics_csv, &sites, &rows, &n, err) != 0) return -1;
     if (n == 0) {
         vt_error_set(err, VT_EARG, "%s: no epochs to plot yet", metrics_csv);
         free(rows);

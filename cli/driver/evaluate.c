@@ -20,7 +20,7 @@ int cli_eval_nelbo(vt_vae *v, const float *x, const float *c, int n, uint64_t te
     int dim = v->cfg.x_dim, classes = v->cfg.n_classes, was_hard = v->hard;
     v->hard = 1;   /* discrete latents: the discrete ELBO */
     const vt_elbo_opts eo = vt_vae_eval_opts(v);   /* analytic (generic for flows), K 1, β 1 */
-    double sum = 0, rec = 0, kl = 0;
+    double sum = 0, rec = 0, kl = 0, site_kl[VT_TRACE_MAX_SITES] = {0};
     int rc = 0;
     for (int i0 = 0, batch = 0; i0 < n; i0 += EVAL_BATCH, batch++) {
         int rows = n - i0 < EVAL_BATCH ? n - i0 : EVAL_BATCH;
@@ -42,11 +42,28 @@ int cli_eval_nelbo(vt_vae *v, const float *x, const float *c, int n, uint64_t te
         }
         rec += t.rec * rows;
         kl += t.kl * rows;
+        out->n_sites = t.n_sites;
+        for (int i = 0; i < t.n_sites; i++) {
+            out->site[i] = t.site_kl[i].name;   /* the model's names: live as long as it */
+            site_kl[i] += t.site_kl[i].kl * rows;
+        }
     }
     vt_ctx_free(ctx);
     v->hard = was_hard;
-    if (rc == 0 && n > 0) *out = (cli_nelbo_result){sum / n, rec / n, kl / n};
+    if (rc == 0 && n > 0) {
+        out->nelbo = sum / n, out->rec = rec / n, out->kl = kl / n;
+        for (int i = 0; i < out->n_sites; i++) out->site_kl[i] = site_kl[i] / n;
+    }
     return rc;
+}
+
+const char *cli_site_kl_text(const cli_nelbo_result *r, char *buf, size_t len) {
+    size_t n = 0;
+    buf[0] = '\0';
+    for (int i = 0; r->n_sites > 1 && i < r->n_sites && n < len; i++)
+        n += (size_t)snprintf(buf + n, len - n, "%s%s %.3f", i ? ", " : "; kl per latent site: ",
+                              r->site[i] ? r->site[i] : "?", r->site_kl[i]);
+    return buf;
 }
 
 int cli_eval_log_px(vt_vae *v, const float *x, const float *c, int n, int k, int chunk_rows,

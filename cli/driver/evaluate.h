@@ -10,7 +10,14 @@
 
 typedef struct cli_nelbo_result {
     double nelbo, rec, kl;   /* means over the images, nats per image */
+    int n_sites;             /* latent sites, each with its share of kl (vt_elbo_terms) */
+    const char *site[VT_TRACE_MAX_SITES];
+    double site_kl[VT_TRACE_MAX_SITES];
 } cli_nelbo_result;
+
+/* ", kl per latent site: z1 3.214, z2 0.871" into buf for a model of more than one
+ * site, else "" (buf holds at least 512 bytes). */
+const char *cli_site_kl_text(const cli_nelbo_result *r, char *buf, size_t len);
 
 /* x: n x dim, c: n x classes one-hot (used only by a conditional model).
  * per_image (optional) receives the n NELBOs. 0, or −1 with a message. */

@@ -29,16 +29,20 @@ int cli_run_state_add_row(cli_run_state *s, const cli_metrics_row *row) {
 }
 
 char *cli_run_state_format(const cli_run_state *s) {
-    size_t cap = 1024 + (size_t)s->n_rows * 400;
-    char *t = malloc(cap);
-    if (!t) return NULL;
+    /* a row: 12 numbers and one per site, each at most ~24 characters */
+    size_t cap = 2048 + (size_t)s->n_rows * (size_t)(400 + 25 * s->sites.n);
+    char *t = malloc(cap), header[1024];
+    if (!t || cli_metrics_format_header(header, sizeof header, &s->sites) < 0) {
+        free(t);
+        return NULL;
+    }
     const cli_epoch_progress *p = &s->progress;
     size_t n = (size_t)snprintf(t, cap, "vtape-run 1\nrun-id %s\nblas-threads %d\n"
                                 "epoch-progress %ld %a %a %a %ld %a\nmetrics\n%s\n", s->run_id,
                                 s->blas_threads, p->batch, p->sum_elbo, p->sum_rec, p->sum_kl,
-                                p->images, p->seconds, CLI_METRICS_HEADER);
+                                p->images, p->seconds, header);
     for (int i = 0; i < s->n_rows && n < cap; i++) {
-        int m = cli_metrics_format_row(t + n, cap - n, &s->rows[i]);
+        int m = cli_metrics_format_row(t + n, cap - n, &s->rows[i], s->sites.n);
         if (m < 0) break;
         n += (size_t)m;
     }
@@ -61,12 +65,14 @@ int cli_run_state_parse(cli_run_state *s, const char *notes, const char *path, v
         return bad(err, path, line, "the run id, BLAS threads and epoch progress");
     const char *m = strstr(notes, "\nmetrics\n");
     if (!m) return bad(err, path, 5, "'metrics'");
-    m = strchr(m + 9, '\n');   /* skip the CSV header */
+    if (cli_metrics_parse_header(m + 9, &s->sites) != 0)
+        return bad(err, path, 6, "the metrics header");
+    m = strchr(m + 9, '\n');   /* past the CSV header */
     for (line = 7; m && m[1]; line++) {
         cli_metrics_row r;
-        if (cli_metrics_parse_row(m + 1, &r) != 0) {
+        if (cli_metrics_parse_row(m + 1, &r, s->sites.n) != 0) {
             cli_run_state_free(s);
-            return bad(err, path, line, "a metrics row of 12 numbers");
+            return bad(err, path, line, "a metrics row of 12 numbers and one per latent site");
         }
         if (cli_run_state_add_row(s, &r) != 0) {
             cli_run_state_free(s);

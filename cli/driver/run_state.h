@@ -12,6 +12,7 @@ typedef struct cli_run_state {
     char run_id[32];
     int blas_threads;              /* of the run that saved it (bit-exactness needs the same) */
     cli_epoch_progress progress;   /* inside the epoch after the checkpoint's epoch */
+    cli_metrics_sites sites;       /* per-site KL columns (models of several latents) */
     cli_metrics_row *rows;         /* one per completed epoch; malloc'd */
     int n_rows, cap_rows;
 } cli_run_state;

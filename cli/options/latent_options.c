@@ -11,9 +11,8 @@ int cli_latent_options_check(const cli_train_options *o, vt_error *err) {
                      "use --estimator base-kl, generic or iwae", vt_names_get(&vt_posterior_names, o->posterior));
         return -1;
     }
-    if (o->grad != VT_GRAD_REPARAM && o->model == CLI_MODEL_HVAE) {
-        vt_error_set(err, VT_EARG, "--grad %s: q(z2|z1) depends on another latent; use reparam",
-                     vt_grad_estimator_name((vt_grad_estimator)o->grad));
+    if (o->straight_through && o->latent_type == VT_LATENT_GAUSSIAN) {
+        vt_error_set(err, VT_EARG, "--straight-through applies to --latent-type gumbel or bernoulli");
         return -1;
     }
     if (o->grad != VT_GRAD_REPARAM && (flow || o->posterior == VT_POSTERIOR_FULLCOV)) {
@@ -23,10 +22,11 @@ int cli_latent_options_check(const cli_train_options *o, vt_error *err) {
                      vt_names_get(&vt_posterior_names, o->posterior));
         return -1;
     }
-    if ((o->grad == VT_GRAD_DREG && o->estimator != VT_EST_IWAE && o->estimator != VT_EST_MIWAE) ||
+    if ((o->grad == VT_GRAD_DREG && o->estimator != VT_EST_IWAE && o->estimator != VT_EST_MIWAE &&
+         o->estimator != VT_EST_PIWAE) ||
         (o->grad == VT_GRAD_STL && o->estimator == VT_EST_ANALYTIC)) {
         vt_error_set(err, VT_EARG, "--grad %s does not apply to --estimator %s (stl: generic or an "
-                     "importance-weighted one; dreg: iwae or miwae)",
+                     "importance-weighted one; dreg: iwae, miwae or piwae)",
                      vt_grad_estimator_name((vt_grad_estimator)o->grad),
                      vt_estimator_name((vt_estimator)o->estimator));
         return -1;
@@ -47,4 +47,5 @@ void cli_latent_model_config(const cli_train_options *o, vt_vae_config *cfg) {
     cfg->temp_min = (float)o->temp_min;
     cfg->temp_rate = (float)o->temp_rate;
     cfg->layer = (vt_layer_kind)o->layer;
+    cfg->straight_through = o->straight_through;
 }

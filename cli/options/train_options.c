@@ -15,7 +15,8 @@ void cli_train_options_resolve(cli_train_options *o) {
 }
 
 int cli_train_options_check(const cli_train_options *o, vt_error *err) {
-    if (o->estimator == VT_EST_IWAE || o->estimator == VT_EST_MIWAE || o->estimator == VT_EST_CIWAE) {
+    if (o->estimator == VT_EST_IWAE || o->estimator == VT_EST_MIWAE || o->estimator == VT_EST_CIWAE ||
+        o->estimator == VT_EST_PIWAE) {
         if (o->beta != 1.0 || o->beta_schedule > VT_BETA_CONSTANT) {
             vt_error_set(err, VT_EARG, "--estimator iwae has no KL term to weight: use --beta 1 and "
                                   "--beta-schedule constant (and not --model beta-vae)");

@@ -41,7 +41,7 @@ typedef struct cli_train_options {
     int checkpoint_every, force;
     /* latent models (vtape/vae.h, elbo.h) */
     int latent2, pseudo_inputs, flow_depth, latent_type, categories, layer, grad, miwae_m;
-    int inference, flow_context;
+    int inference, flow_context, straight_through;
     double temperature, temp_min, temp_rate, ciwae_beta;
 } cli_train_options;
 

@@ -56,6 +56,9 @@ void cli_train_cli_init(cli_train_cli *cli) {
         REAL("temperature-min", temp_min, "T", 1e-3, 1e3, "relaxed latents: lowest temperature"),
         REAL("temperature-rate", temp_rate, "R", 0, 1e3,
              "temperature schedule: T(t) = max(temperature-min, temperature * exp(-R t)), t = step"),
+        {.name = "straight-through", .kind = CLI_OPT_FLAG, .dest = &o->straight_through,
+         .help = "gumbel, bernoulli: the decoder sees the exact one-hot of the relaxed draw, the "
+                 "gradient is the relaxed one's (straight-through Gumbel-softmax)"},
         CHOICE("layer", layer, &vt_layer_names, "hidden layers: linear + activation, or gated (xW+b)*sigmoid(xV+c)"),
         INT("mog-components", mog_components, "C", 1, 4096, "mixture components of --prior mog"),
         CHOICE("likelihood", likelihood, &vt_lik_names,
@@ -63,11 +66,13 @@ void cli_train_cli_init(cli_train_cli *cli) {
         REAL("lik-logsig", lik_logsig, "S", -20, 20, "Gaussian likelihood: (initial) log sigma"),
         CHOICE("estimator", estimator, &vt_estimator_names,
                "ELBO estimator: log p(x,z) - log q(z|x), closed-form KL, the IWAE bound, "
-               "MIWAE (--miwae-m bounds of --k), CIWAE (--ciwae-beta ELBO + rest IWAE), or base-kl "
+               "MIWAE (--miwae-m bounds of --k), CIWAE (--ciwae-beta ELBO + rest IWAE), "
+               "PIWAE (decoder on IWAE of all --miwae-m x --k samples, encoder on MIWAE), or base-kl "
                "(closed-form KL, for a flow posterior that of its Gaussian base plus a sampled correction)"),
         CHOICE("grad", grad, &vt_grad_estimator_names,
-               "posterior gradient: reparameterized, sticking the landing, or DReG (iwae, miwae)"),
-        INT("miwae-m", miwae_m, "M", 1, 100000, "miwae: independent K-sample bounds"),
+               "posterior gradient: reparameterized, sticking the landing, or DReG (iwae, miwae, "
+               "piwae)"),
+        INT("miwae-m", miwae_m, "M", 1, 100000, "miwae, piwae: independent K-sample bounds"),
         REAL("ciwae-beta", ciwae_beta, "B", 0, 1, "ciwae: weight of the ELBO"),
         INT("k", k, "K", 1, 100000, "posterior samples per datapoint"),
         REAL("beta", beta, "B", 0, 1e6, "weight of the KL term (the target of a schedule)"),

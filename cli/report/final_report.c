@@ -5,11 +5,14 @@
 #include <math.h>
 #include <string.h>
 
+#include "cli/report/metrics.h"
 #include "vtape/io.h"
 
 void cli_final_report_print(FILE *out, const cli_final_report *r) {
-    fprintf(out, "final: test NELBO %.3f (rec %.3f, kl %.3f) on %d test images  [%.1fs]\n",
-            r->test.nelbo, r->test.rec, r->test.kl, r->test_images, r->eval_seconds);
+    char sites[512];
+    fprintf(out, "final: test NELBO %.3f (rec %.3f, kl %.3f%s) on %d test images  [%.1fs]\n",
+            r->test.nelbo, r->test.rec, r->test.kl, cli_site_kl_text(&r->test, sites, sizeof sites),
+            r->test_images, r->eval_seconds);
     if (r->have_iw)
         fprintf(out, "final: %s %.3f +- %.3f (K=%d importance samples, first %d test "
                      "images; NELBO on them %.3f)  [%.1fs]\n",
@@ -35,6 +38,13 @@ int cli_final_report_write(const char *path, const cli_final_report *r, vt_error
     num(f, "test_nelbo", r->test.nelbo, 0);
     num(f, "test_rec", r->test.rec, 0);
     num(f, "test_kl", r->test.kl, 0);
+    cli_metrics_sites sites;   /* one field per latent site when there are several */
+    cli_metrics_sites_set(&sites, r->test.n_sites, r->test.site);
+    for (int i = 0; i < sites.n; i++) {
+        char key[48];
+        snprintf(key, sizeof key, "test_kl_%s", sites.name[i]);
+        num(f, key, r->test.site_kl[i], 0);
+    }
     if (r->have_iw) {
         num(f, "iw_k", r->iw.k, 0);
         num(f, "iw_n", r->iw.n, 0);

@@ -83,6 +83,13 @@ vt_tensor *vt_fail(vt_ctx *ctx, const char *fmt, ...)
 /* No-grad mode: ops record nothing (evaluation). Returns the previous mode. */
 int vt_set_grad_enabled(vt_ctx *ctx, int enabled);
 int vt_grad_enabled(const vt_ctx *ctx);
+/* Frozen-parameter mode: ops recorded while it is on treat parameters — tensors that
+ * outlive the step (a store's, vt_leaf_new's) — as constants, while gradients still
+ * flow through every other input. A function of the latent samples with the weights
+ * held fixed is what "sticking the landing" and DReG score log q with when a factor
+ * depends on other samples, and what PIWAE's guide-side view of the model is
+ * (elbo.h). Returns the previous mode; vt_ctx_reset turns it off. */
+int vt_set_params_frozen(vt_ctx *ctx, int frozen);
 /* Anomaly mode, for finding where a NaN or infinity is born: every op's output and,
  * in vt_backward, every gradient a backward produces is checked, and the first
  * non-finite value sets the context error naming the op, its shapes, the element and

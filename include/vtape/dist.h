@@ -80,6 +80,19 @@ vt_tensor *vt_cont_bernoulli_mean(vt_ctx *ctx, vt_tensor *logits);      /* E[x];
 vt_dist *vt_concrete(vt_ctx *ctx, vt_tensor *logits, int categories, float tau, int hard);
 vt_dist *vt_binary_concrete(vt_ctx *ctx, vt_tensor *logits, float tau, int hard);
 int vt_concrete_categories(const vt_dist *d);   /* C (1 for binary), 0 for others */
+/* The relaxed draw for given noise (what rsample applies to the noise it draws): per
+ * group of C = categories columns l = log_softmax((a + g)/τ), g Gumbel noise; for
+ * categories = 1 (binary) t = (a + L)/τ, L logistic noise. logits R_a x D with R_a
+ * dividing the noise's rows (row i uses logits row i mod R_a); the noise is a constant. */
+vt_tensor *vt_concrete_relax(vt_ctx *ctx, vt_tensor *logits, vt_tensor *noise, int categories,
+                             float tau);
+/* What a decoder takes from a draw z of such a dist: the relaxed one-hot exp(l) of a
+ * concrete draw (categories = C >= 2) or the relaxed bit sigmoid(t) of a binary one
+ * (categories = 1; vt_concrete_categories gives it). With straight_through = 1 the
+ * straight-through Gumbel-softmax estimator (Jang et al. 2017): the forward value is the
+ * exact one-hot of each group's argmax (the bit t > 0), the gradient is the relaxed
+ * value's (hard − stop(soft) + soft, vt_straight_through). */
+vt_tensor *vt_relaxed_onehot(vt_ctx *ctx, vt_tensor *z, int categories, int straight_through);
 
 extern const vt_dist_ops vt_concrete_ops, vt_binary_concrete_ops;
 extern const vt_dist_ops vt_normal_ops, vt_std_normal_ops, vt_fullcov_normal_ops, vt_mog_ops,

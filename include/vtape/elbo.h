@@ -32,22 +32,31 @@ typedef enum {
     VT_EST_IWAE,      /* log (1/K) Σ_k p(x, z_k)/q(z_k|x): the importance-weighted bound */
     VT_EST_MIWAE,     /* mean of M independent K-sample IWAE bounds (M·K samples) */
     VT_EST_CIWAE,     /* β·ELBO_K + (1 − β)·IWAE_K, β = ciwae_beta */
+    VT_EST_PIWAE,     /* the model's parameters on IWAE of all M·K samples, the guide's on
+                       * MIWAE (M groups of K; the ELBO when K = 1) of the same samples
+                       * (Rainforth et al. 2018). Value: −IWAE_{M·K}. The model runs twice
+                       * (its parameters frozen for the guide's gradient, the samples
+                       * detached for its own); a parameter the model uses gets the IWAE
+                       * gradient of that use. */
     VT_EST_BASE_KL,   /* (B) for flow posteriors too: a flow site's KL is the closed-form
                        * KL(q0 ‖ p) of its Gaussian base plus the Monte-Carlo correction
                        * (log q − log p)(z_L) − (log q0 − log p)(z0), which is unbiased and
                        * small while the flow stays near the identity; other sites as (B) */
 } vt_estimator;
 extern const vt_names vt_estimator_names;   /* generic, analytic, iwae, miwae, ciwae,
-                                               base-kl */
+                                               piwae, base-kl */
 int vt_estimator_parse(const char *name);   /* the estimator, or -1 if unknown */
 const char *vt_estimator_name(vt_estimator e);
 
 /* Gradient of the posterior's parameters. */
 typedef enum {
     VT_GRAD_REPARAM,  /* total derivative of the reparameterized estimator */
-    VT_GRAD_STL,      /* sticking the landing: log q scored with detached parameters
-                       * (path derivative only); generic, iwae, miwae, ciwae */
-    VT_GRAD_DREG,     /* doubly reparameterized IWAE gradient (iwae, miwae) */
+    VT_GRAD_STL,      /* sticking the landing: log q scored with the guide's parameters
+                       * fixed (path derivative only); generic and the IW bounds. With
+                       * several sites the guide runs a second time, parameters frozen,
+                       * on the sites' values (so it must draw the same sites each run):
+                       * q(z2 | z1) keeps its dependence on z1. */
+    VT_GRAD_DREG,     /* doubly reparameterized IWAE gradient (iwae, miwae; piwae's guide) */
 } vt_grad_estimator;
 extern const vt_names vt_grad_estimator_names;   /* reparam, stl, dreg */
 int vt_grad_estimator_parse(const char *name);   /* the estimator, or -1 if unknown */
@@ -60,7 +69,7 @@ typedef struct vt_elbo_opts {
     float free_bits;    /* λ > 0: each group's batch-mean KL counts as max(λ, KL_g) */
     int fb_groups;      /* latent groups for free bits (0 → one group per dimension) */
     vt_grad_estimator grad;
-    int miwae_m;        /* MIWAE: M independent bounds (0 → 1) */
+    int miwae_m;        /* MIWAE, PIWAE: M groups of k samples, M·k in all (0 → 1) */
     float ciwae_beta;   /* CIWAE: weight of the ELBO, in [0, 1] */
 } vt_elbo_opts;
 vt_elbo_opts vt_elbo_defaults(void);   /* analytic KL, k 1, β 1, no free bits */
@@ -68,7 +77,8 @@ vt_elbo_opts vt_elbo_defaults(void);   /* analytic KL, k 1, β 1, no free bits *
 typedef struct vt_elbo_terms {
     vt_tensor *loss;     /* scalar to minimise: batch mean of rec + β·KL (or −IWAE) */
     double rec, kl;      /* batch means, nats per datapoint: −E log p(x|z), E[log q − log p] */
-    double elbo;         /* batch mean of the bound with β = 1 (IWAE: the IWAE bound) */
+    double elbo;         /* batch mean of the bound with β = 1 (IWAE: the IWAE bound;
+                          * PIWAE: IWAE of all M·k samples) */
     float *elbo_rows;    /* per datapoint (arena, R values) */
     int n_sites;         /* latent sites, in the guide's order, each with its batch-mean KL */
     struct { const char *name; double kl; } site_kl[VT_TRACE_MAX_SITES];

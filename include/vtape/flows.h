@@ -19,6 +19,12 @@ extern "C" {
  * R x L(2Z + 1), step l holding (u, w, b) in columns l(2Z+1) …, from the encoder. */
 vt_dist *vt_planar_flow(vt_ctx *ctx, vt_tensor *mu, vt_tensor *logsig, vt_tensor *params,
                         int depth);
+/* The planar steps alone, on a given base draw: z0 (N x Z) through `depth` steps with
+ * params (R x depth(2Z + 1), R dividing N: row i uses params row i mod R); *log_det
+ * (N x 1) receives Σ_l log |det ∂f_l/∂z_{l−1}|. vt_planar_flow's rsample is this on its
+ * base sample, with log q = log q0 − *log_det. */
+vt_tensor *vt_planar_transform(vt_ctx *ctx, vt_tensor *z0, vt_tensor *params, int depth,
+                               vt_tensor **log_det);
 
 /* A MADE (Germain et al. 2015) with one hidden layer, Z → H → (m, s): output i depends
  * only on inputs before i in its order (reversed when `reversed`), by masking the

@@ -1,5 +1,5 @@
-/* Stopping and reweighting gradients on the tape: what "sticking the landing" and DReG
- * gradient estimators need. */
+/* Stopping and reweighting gradients on the tape: what the "sticking the landing" and
+ * DReG gradient estimators need, and the straight-through estimator of discrete draws. */
 #ifndef VTAPE_STOPGRAD_H
 #define VTAPE_STOPGRAD_H
 
@@ -16,6 +16,10 @@ vt_tensor *vt_detach(vt_ctx *ctx, vt_tensor *x);
  * is a constant read when vt_backward runs, so it may be filled after this call (DReG
  * fills it with importance weights computed further down the forward pass). */
 vt_tensor *vt_scale_grad_rows(vt_ctx *ctx, vt_tensor *x, vt_tensor *scale);
+/* Straight-through (Bengio et al. 2013; Jang et al. 2017): hard − stop(soft) + soft, with
+ * the forward exactly hard (copied, so no rounding of the sum) and the backward the
+ * identity into soft. hard takes no gradient; same shapes. */
+vt_tensor *vt_straight_through(vt_ctx *ctx, vt_tensor *hard, vt_tensor *soft);
 
 #ifdef __cplusplus
 }

@@ -11,7 +11,10 @@
  * The estimators of elbo.h run the guide, then the model against the guide's values,
  * and pair each site's q and p: nothing in them depends on the model. Latent tensors
  * have K·R rows, sample-major (row s·R + r is sample s of datapoint r); a factor with R
- * rows (one per datapoint) is sampled K times, one with K·R rows once. */
+ * rows (one per datapoint) is sampled K times, one with K·R rows once. With the STL
+ * and DReG gradients the guide runs a second time, its parameters frozen, and each
+ * vt_trace_sample then returns the value of the first run (elbo.h): a guide must draw
+ * the same sites in the same order whenever it runs. */
 #ifndef VTAPE_TRACE_H
 #define VTAPE_TRACE_H
 
@@ -35,7 +38,8 @@ struct vt_model {
     void *self;
 };
 
-/* In the guide: draw site `name` from q (k·rows(q) = K·R rows) and return the value. */
+/* In the guide: draw site `name` from q (k·rows(q) = K·R rows) and return the value
+ * (on the guide's second run for STL/DReG: the value already drawn). */
 vt_tensor *vt_trace_sample(vt_ctx *ctx, vt_trace *tr, const char *name, vt_dist *q);
 /* In the model: give site `name` its prior factor p and return its value (the guide's
  * draw; when generating, a draw from p). The prior may depend on sites asked for

@@ -69,6 +69,9 @@ typedef struct vt_vae_config {
     float temperature;                /* relaxed latents: τ at step 0 */
     float temp_min, temp_rate;        /* τ(t) = max(temp_min, temperature·exp(−temp_rate·t)) */
     vt_layer_kind layer;              /* hidden layers: linear + activation, or gated */
+    int straight_through;             /* relaxed latents: the decoder sees the exact one-hot
+                                       * forward, the relaxed gradient backward
+                                       * (vt_relaxed_onehot) */
 } vt_vae_config;
 
 /* 784-512-256, latent 32, relu, diagonal posterior, N(0, I) prior, Bernoulli decoder. */

@@ -155,8 +155,8 @@ mutant("iwae-mean-not-logmeanexp", "models/elbo_iw.c",
        "vt_tensor *iw = vt_reshape(ctx, vt_mean_cols(ctx, vt_reshape(ctx, log_w, 2, (int[]){K, G})), 2, (int[]){G, 1});",
        "IWAE averages log w (the ELBO) instead of log-mean-exp")
 mutant("generic-ratio-swapped", "models/elbo_sites.c",
-       "return vt_sub(ctx, vt_dist_log_prob(ctx, q, s->z), vt_dist_log_prob(ctx, s->p, s->z));",
-       "return vt_sub(ctx, vt_dist_log_prob(ctx, s->p, s->z), vt_dist_log_prob(ctx, q, s->z));",
+       "return vt_sub(ctx, lq, vt_trace_model_log_prob(ctx, tr, s->p, s->z));",
+       "return vt_sub(ctx, vt_trace_model_log_prob(ctx, tr, s->p, s->z), lq);",
        "generic estimator: log p − log q instead of log q − log p")
 mutant("analytic-elbo-kl-sign", "models/elbo.c",
        "for (int r = 0; r < tr->rows; r++) out->elbo_rows[r] -= kl_rows->data[r];",
@@ -246,3 +246,41 @@ mutant("box-muller-radius", "core/rng.c",
        "double r = sqrt(-2.0 * log((double)unit_open(b[0]))) ;",
        "double r = sqrt(-1.0 * log((double)unit_open(b[0]))) ;",
        "normal noise with variance ½ (Box–Muller radius)")
+
+# ---------------- the latent models' estimators and ops ----------------
+mutant("frozen-params-take-gradient", "core/tape.c",
+       "    if (ctx->params_frozen) freeze_node_inputs(ctx, node);",
+       "    if (!ctx->params_frozen) freeze_node_inputs(ctx, node);",
+       "frozen-parameter mode: the node keeps the parameter inputs (they get gradients)")
+mutant("piwae-guide-on-iwae", "models/elbo_piwae.c",
+       "int M = vt_elbo_groups(o), K = tr->k / M, G = M * tr->rows;",
+       "int M = 1, K = tr->k, G = M * tr->rows;",
+       "PIWAE: the guide ascends IWAE of all samples instead of MIWAE")
+mutant("piwae-model-sees-samples", "models/elbo_piwae.c",
+       "for (int i = 0; i < tr->n_sites; i++) tr->site[i].z = vt_detach(ctx, tr->site[i].z);",
+       "(void)0;",
+       "PIWAE: the model's second run keeps the samples' path (the guide gets IWAE's gradient too)")
+mutant("stl-sites-detached-factors", "models/elbo.c",
+       "if (o.grad != VT_GRAD_REPARAM && tr.n_sites > 1 && vt_grad_enabled(ctx) &&",
+       "if (o.grad != VT_GRAD_REPARAM && tr.n_sites > VT_TRACE_MAX_SITES && vt_grad_enabled(ctx) &&",
+       "STL/DReG with several sites: each factor's parameters detached (no second guide run)")
+mutant("dreg-weight-on-guide-path", "models/trace.c",
+       "    if (tr->grad_scale && !(z->flags & VT_POISON)) s->z = vt_scale_grad_rows(ctx, z, tr->grad_scale);\n    return z;",
+       "    if (tr->grad_scale && !(z->flags & VT_POISON)) s->z = vt_scale_grad_rows(ctx, z, tr->grad_scale);\n    return s->z;",
+       "DReG: the guide's later factors get the weighted sample (a path through two sites weighted twice)")
+mutant("straight-through-soft-forward", "ops/stopgrad.c",
+       "for (size_t i = 0; i < vt_numel(y); i++) y->data[i] = hard->data[i];",
+       "for (size_t i = 0; i < vt_numel(y); i++) y->data[i] = soft->data[i];",
+       "straight-through forwards the relaxed value instead of the one-hot")
+mutant("concrete-relax-times-tau", "dist/concrete.c",
+       "vt_tensor *t = vt_scale(ctx, vt_add(ctx, expand(ctx, logits, n), noise), 1.0f / tau);",
+       "vt_tensor *t = vt_scale(ctx, vt_add(ctx, expand(ctx, logits, n), noise), tau);",
+       "relaxed draw multiplied by τ instead of divided")
+mutant("planar-log-det-added", "dist/flow_planar.c",
+       "a->log_q = vt_sub(ctx, a->log_q, log_det);",
+       "a->log_q = vt_add(ctx, a->log_q, log_det);",
+       "planar flow: log q adds the log-determinant instead of subtracting it")
+mutant("site-kl-not-scaled-by-rows", "cli/driver/evaluate.c",
+       "site_kl[i] += t.site_kl[i].kl * rows;",
+       "site_kl[i] += t.site_kl[i].kl;",
+       "per-site test KL summed over batches unweighted (not a mean per image)")

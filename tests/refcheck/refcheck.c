@@ -27,6 +27,7 @@
  * Measured with these numbers (docs/testing.md has the table): the worst value of
  * ops.txt uses 0.21 of its tolerance, most use < 0.05. */
 #include "refcheck.h"
+#include "refcheck_ops.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -331,12 +332,6 @@ int rc_parse_file(const char *path, rc_file *out, char *err, size_t err_len) {
 
 /* ------------------------------------------------------------------ the ops */
 
-/* Looks up attributes for an op; records why a call could not be made. */
-typedef struct op_call {
-    const rc_case *c;
-    char why[160];
-} op_call;
-
 static const char *attr_text(op_call *oc, const char *key) {
     for (int i = 0; i < oc->c->n_attrs; i++)
         if (strcmp(oc->c->attrs[i].key, key) == 0) return oc->c->attrs[i].value;
@@ -344,7 +339,7 @@ static const char *attr_text(op_call *oc, const char *key) {
     return NULL;
 }
 
-static int attr_float(op_call *oc, const char *key, float *out) {
+int rc_attr_float(op_call *oc, const char *key, float *out) {
     const char *s = attr_text(oc, key);
     double v;
     if (!s) return 0;
@@ -356,7 +351,7 @@ static int attr_float(op_call *oc, const char *key, float *out) {
     return 1;
 }
 
-static int attr_int(op_call *oc, const char *key, int *out) {
+int rc_attr_int(op_call *oc, const char *key, int *out) {
     const char *s = attr_text(oc, key);
     long v;
     if (!s) return 0;
@@ -367,8 +362,6 @@ static int attr_int(op_call *oc, const char *key, int *out) {
     *out = (int)v;
     return 1;
 }
-
-typedef vt_tensor *(*op_fn)(vt_ctx *ctx, vt_tensor *const *a, op_call *oc);
 
 #define UNARY(NAME) \
     static vt_tensor *call_##NAME(vt_ctx *ctx, vt_tensor *const *a, op_call *oc) { \
@@ -392,29 +385,29 @@ static vt_tensor *call_linear(vt_ctx *ctx, vt_tensor *const *a, op_call *oc) {
 }
 static vt_tensor *call_scale(vt_ctx *ctx, vt_tensor *const *a, op_call *oc) {
     float s;
-    return attr_float(oc, "s", &s) ? vt_scale(ctx, a[0], s) : NULL;
+    return rc_attr_float(oc, "s", &s) ? vt_scale(ctx, a[0], s) : NULL;
 }
 static vt_tensor *call_add_scalar(vt_ctx *ctx, vt_tensor *const *a, op_call *oc) {
     float c;
-    return attr_float(oc, "c", &c) ? vt_add_scalar(ctx, a[0], c) : NULL;
+    return rc_attr_float(oc, "c", &c) ? vt_add_scalar(ctx, a[0], c) : NULL;
 }
 static vt_tensor *call_clamp_min(vt_ctx *ctx, vt_tensor *const *a, op_call *oc) {
     float floor_;
-    return attr_float(oc, "floor", &floor_) ? vt_clamp_min(ctx, a[0], floor_) : NULL;
+    return rc_attr_float(oc, "floor", &floor_) ? vt_clamp_min(ctx, a[0], floor_) : NULL;
 }
 static vt_tensor *call_axpby(vt_ctx *ctx, vt_tensor *const *a, op_call *oc) {
     float sa, sb;
-    if (!attr_float(oc, "sa", &sa) || !attr_float(oc, "sb", &sb)) return NULL;
+    if (!rc_attr_float(oc, "sa", &sa) || !rc_attr_float(oc, "sb", &sb)) return NULL;
     return vt_axpby(ctx, sa, a[0], sb, a[1]);
 }
 static vt_tensor *call_slice_cols(vt_ctx *ctx, vt_tensor *const *a, op_call *oc) {
     int start, len;
-    if (!attr_int(oc, "start", &start) || !attr_int(oc, "len", &len)) return NULL;
+    if (!rc_attr_int(oc, "start", &start) || !rc_attr_int(oc, "len", &len)) return NULL;
     return vt_slice_cols(ctx, a[0], start, len);
 }
 static vt_tensor *call_repeat_rows(vt_ctx *ctx, vt_tensor *const *a, op_call *oc) {
     int k;
-    return attr_int(oc, "k", &k) ? vt_repeat_rows(ctx, a[0], k) : NULL;
+    return rc_attr_int(oc, "k", &k) ? vt_repeat_rows(ctx, a[0], k) : NULL;
 }
 /* reshape takes its target shape from the expected output. */
 static vt_tensor *call_reshape(vt_ctx *ctx, vt_tensor *const *a, op_call *oc) {
@@ -445,15 +438,7 @@ static vt_tensor *call_gated_linear(vt_ctx *ctx, vt_tensor *const *a, op_call *o
     (void)oc; return vt_gated_linear(ctx, a[0], a[1], a[2], a[3], a[4]);
 }
 
-enum { MAX_ARGS = 5 };
-
-/* Argument names in call order, as the reference files spell them. "a|x" accepts either
- * name; a trailing '?' marks an optional input (passed as NULL when absent). */
-typedef struct op_entry {
-    const char *name;
-    op_fn call;
-    const char *args[MAX_ARGS + 1];
-} op_entry;
+enum { MAX_ARGS = RC_MAX_ARGS };
 
 static const op_entry OPS[] = {
     {"matmul", call_matmul, {"a", "b"}},
@@ -503,6 +488,8 @@ static const op_entry OPS[] = {
 static const op_entry *find_op(const char *name) {
     for (size_t i = 0; i < sizeof OPS / sizeof OPS[0]; i++)
         if (strcmp(OPS[i].name, name) == 0) return &OPS[i];
+    for (size_t i = 0; i < rc_n_latent_ops; i++)   /* refcheck_latent.c */
+        if (strcmp(rc_latent_ops[i].name, name) == 0) return &rc_latent_ops[i];
     return NULL;
 }
 

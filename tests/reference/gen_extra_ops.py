@@ -1,11 +1,22 @@
 #!/usr/bin/python3
 """Float64 reference cases for the ops that ../shared/reference does not cover:
-matmul_ta, axpby, add_scalar, clamp_min, mean_cols, reshape, repeat_rows.
+matmul_ta, axpby, add_scalar, clamp_min, mean_cols, reshape, repeat_rows; and those the
+latent models added: stop-gradient, per-row gradient scaling, straight-through, linear +
+relu, the relaxed (concrete / Gumbel-softmax and relaxed Bernoulli) draws for given
+noise, their log-densities, decoder values and discrete KLs, the planar flow's steps and
+log-determinant, the IAF's MADE, the continuous Bernoulli's normalizer and density.
 
 Forward values and the gradients of sum(out * G) are written out from their
-definitions with numpy in float64 (format: ../shared/reference/README.md).
-Regenerate with:  /usr/bin/python3 tests/reference/gen_extra_ops.py > tests/reference/extra_ops.txt
+definitions with numpy in float64 (format: ../shared/reference/README.md). Where a
+gradient has no short closed form it is the complex-step derivative of the same
+definition, Im f(x + ih)/h with h = 1e-30: exact to float64 rounding, with no
+cancellation (every function used is analytic, relu away from its kink). The latent
+models' cases are written by tests/reference/latent_cases.py.
+Regenerate with:  /usr/bin/python3 -B tests/reference/gen_extra_ops.py > tests/reference/extra_ops.txt
 """
+import os
+import sys
+
 import numpy as np
 
 rng = np.random.default_rng(20261202)
@@ -79,3 +90,9 @@ x, k = randn(3, 4), 3
 g = randn(k * 3, 4)
 case("repeat_rows", "repeat_rows", [("x", x)], np.tile(x, (k, 1)), g,
      [("x", g.reshape(k, 3, 4).sum(axis=0))], attrs=[("k", k)])
+
+# the latent models' ops (tests/reference/latent_cases.py), on the same stream
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import latent_cases  # noqa: E402
+
+latent_cases.emit(case, randn, rng)
