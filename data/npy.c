@@ -85,10 +85,11 @@ static int parse_order(header *h) {
 }
 
 /* (n, d, ...): every dim >= 1, the total within VT_IDX_MAX_BYTES, checked before any
- * multiplication can overflow. */
+ * multiplication can overflow. A shape before the dtype is checked as bytes (and again
+ * by parse_dict once the element size is known). */
 static int parse_shape(header *h, vt_npy *out) {
     if (expect_char(h, '(', "a shape tuple") != VT_OK) return VT_EFORMAT;
-    size_t bytes = (size_t)out->elem_size;
+    size_t unit = out->elem_size > 0 ? (size_t)out->elem_size : 1, bytes = unit;
     for (out->ndim = 0;;) {
         skip_space(h);
         if (*h->p == ')') break;
@@ -113,30 +114,42 @@ static int parse_shape(header *h, vt_npy *out) {
     }
     h->p++;
     out->size = bytes;
-    out->count = bytes / (size_t)out->elem_size;
+    out->count = bytes / unit;
     return VT_OK;
 }
 
 static int parse_dict(header *h, vt_npy *out) {
     int seen = 0;   /* bits: descr 1, fortran_order 2, shape 4 */
+    const char *shape_early = NULL;   /* a shape given before the dtype */
     if (expect_char(h, '{', "'{'") != VT_OK) return VT_EFORMAT;
     for (;;) {
         skip_space(h);
         if (*h->p == '}') break;
         char key[32];
+        const char *key_at = h->p;   /* an unknown key's error points at the key */
         int rc = read_string(h, key, sizeof key, "a key: 'descr', 'fortran_order' or 'shape'");
         if (rc == VT_OK) rc = expect_char(h, ':', "':'");
         if (rc != VT_OK) return rc;
         if (!strcmp(key, "descr")) rc = parse_descr(h, out), seen |= 1;
         else if (!strcmp(key, "fortran_order")) rc = parse_order(h), seen |= 2;
-        else if (!strcmp(key, "shape")) rc = parse_shape(h, out), seen |= 4;
-        else return bad(h, "a key: 'descr', 'fortran_order' or 'shape'");
+        else if (!strcmp(key, "shape")) {
+            if (!(seen & 1)) shape_early = h->p;
+            rc = parse_shape(h, out), seen |= 4;
+        }
+        else return h->p = key_at, bad(h, "a key: 'descr', 'fortran_order' or 'shape'");
         if (rc != VT_OK) return rc;
         skip_space(h);
         if (*h->p == ',') h->p++;
         else if (*h->p != '}') return bad(h, "',' or '}'");
     }
     if (seen != 7) return bad(h, "all of 'descr', 'fortran_order' and 'shape' before '}'");
+    if (shape_early) {   /* a dict's keys come in any order: size the shape by its dtype */
+        const char *end = h->p;
+        h->p = shape_early;
+        int rc = parse_shape(h, out);
+        h->p = end;
+        return rc;
+    }
     return VT_OK;
 }
 

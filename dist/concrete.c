@@ -173,7 +173,9 @@ vt_dist *vt_binary_concrete(vt_ctx *ctx, vt_tensor *logits, float tau, int hard)
 }
 
 int vt_concrete_categories(const vt_dist *d) {
-    return d && d->user ? ((const concrete_aux *)d->user)->categories : 0;
+    /* by family, not by d->user: flows and user families keep their own state there */
+    int relaxed = d && (d->ops == &vt_concrete_ops || d->ops == &vt_binary_concrete_ops);
+    return relaxed && d->user ? ((const concrete_aux *)d->user)->categories : 0;
 }
 
 /* The exact one-hot of each group's largest value (first on ties), or the bits z > 0. */

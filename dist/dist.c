@@ -65,6 +65,13 @@ vt_tensor *vt_dist_log_prob(vt_ctx *ctx, vt_dist *d, vt_tensor *x) {
 
 vt_dist *vt_dist_detach(vt_ctx *ctx, vt_dist *d) {
     if (!vt_dist_ok(ctx, "vt_dist_detach", d)) return vt_dist_poison(ctx);
+    /* a family that scores its own draw from its noise has no density of the value to
+     * keep: cutting its parameters would cut the value's gradient too */
+    if (d->flags & VT_DIST_OWN_SAMPLE) {
+        vt_fail(ctx, "vt_dist_detach: %s scores only its own sample, not a value, so it "
+                     "cannot be detached", d->ops->name);
+        return vt_dist_poison(ctx);
+    }
     vt_dist *c = vt_dist_new(ctx, d->ops, d->rows, d->dim);
     if (c->ops != d->ops) return c;
     *c = *d;

@@ -83,8 +83,36 @@ void vt_made_free(vt_made *m) {
     memset(m, 0, sizeof *m);
 }
 
+/* A MADE that was never built, or a context that does not match it: an error, never a
+ * read through NULL (vt_iaf checks the same before its first step). */
+static int made_args_ok(vt_ctx *ctx, const vt_made *m, vt_tensor *z, vt_tensor *h) {
+    const char *op = "vt_made_forward";
+    if (!m || !m->w1 || !m->mask1.data) {
+        vt_fail(ctx, "%s: the MADE is NULL or not initialised", op);
+        return 0;
+    }
+    if (!vt_check(ctx, op, z) || (h && !vt_check(ctx, op, h))) return 0;
+    if ((m->context > 0) != (h != NULL) || (h && (vt_cols(h) != m->context ||
+                                                  vt_rows(h) != vt_rows(z)))) {
+        char a[48], b[48];
+        vt_fail(ctx, "%s: z %s with context h %s; this MADE takes %d context columns (need "
+                "h with z's rows%s)", op, vt_shape_str(z, a), h ? vt_shape_str(h, b) : "NULL",
+                m->context, m->context ? "" : ", i.e. NULL");
+        return 0;
+    }
+    return 1;
+}
+
 void vt_made_forward(vt_ctx *ctx, const vt_made *m, vt_tensor *z, vt_tensor *context,
                      vt_tensor **mean, vt_tensor **gate) {
+    if (!mean || !gate) {
+        vt_fail(ctx, "vt_made_forward: NULL output");
+        return;
+    }
+    if (!made_args_ok(ctx, m, z, context)) {
+        *mean = *gate = vt_fail(ctx, "vt_made_forward: bad arguments");
+        return;
+    }
     vt_tensor *k1 = (vt_tensor *)&m->mask1, *k2 = (vt_tensor *)&m->mask2;
     vt_tensor *pre = vt_linear(ctx, z, vt_mul(ctx, m->w1, k1), m->b1);
     if (m->context > 0) pre = vt_add(ctx, pre, vt_matmul(ctx, context, m->wc));

@@ -13,20 +13,25 @@ void vt_trace_init(vt_trace *tr, vt_trace_mode mode, int k, int rows) {
     tr->rows = rows;
 }
 
-int vt_trace_samples(const vt_trace *tr) { return tr->k; }
-int vt_trace_rows(const vt_trace *tr) { return tr->rows; }
-int vt_trace_n_sites(const vt_trace *tr) { return tr->n_sites; }
+int vt_trace_samples(const vt_trace *tr) { return tr ? tr->k : 0; }
+int vt_trace_rows(const vt_trace *tr) { return tr ? tr->rows : 0; }
+int vt_trace_n_sites(const vt_trace *tr) { return tr ? tr->n_sites : 0; }
 const vt_site *vt_trace_site(const vt_trace *tr, int i) {
-    return i >= 0 && i < tr->n_sites ? &tr->site[i] : NULL;
+    return tr && i >= 0 && i < tr->n_sites ? &tr->site[i] : NULL;
 }
 
 vt_tensor *vt_trace_expand(vt_ctx *ctx, const vt_trace *tr, vt_tensor *t) {
+    if (!tr) return vt_fail(ctx, "vt_trace_expand: the trace is NULL");
     if (!vt_check(ctx, "vt_trace_expand", t)) return vt_fail(ctx, "vt_trace_expand: bad input");
     int rows = vt_rows(t), total;
     if (!vt_int_mul(tr->k, tr->rows, &total))
         return vt_fail(ctx, "vt_trace_expand: %d samples of %d rows overflow", tr->k, tr->rows);
-    if (rows == total || tr->k == 1) return t;
-    return vt_repeat_rows(ctx, t, total / rows);
+    if (rows == total) return t;
+    /* any other count would repeat into rows that are not sample-major datapoints */
+    if (rows != tr->rows)
+        return vt_fail(ctx, "vt_trace_expand: %d rows, expected the trace's %d datapoints (or "
+                            "%d samples of them)", rows, tr->rows, total);
+    return vt_repeat_rows(ctx, t, tr->k);
 }
 
 static vt_site *find(vt_trace *tr, const char *name) {

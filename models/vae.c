@@ -194,6 +194,7 @@ void vt_vae_free(vt_vae *v) {
 /* ---- use ---- */
 
 vt_model vt_vae_model(vt_vae *v) {
+    if (!v) return (vt_model){0};   /* the estimators refuse it with a message */
     v->model.self = v;
     if (v->cfg.levels == 2) return (vt_model){vt_hvae_guide, vt_hvae_model, v};
     return vt_model_from_latent(&v->model);
@@ -201,6 +202,7 @@ vt_model vt_vae_model(vt_vae *v) {
 
 vt_elbo_opts vt_vae_eval_opts(const vt_vae *v) {
     vt_elbo_opts o = vt_elbo_defaults();
+    if (!v) return o;
     vt_posterior_kind q = v->cfg.posterior;
     if (v->cfg.latent_type == VT_LATENT_GAUSSIAN && (q == VT_POSTERIOR_PLANAR || q == VT_POSTERIOR_IAF))
         o.estimator = VT_EST_GENERIC;
@@ -208,6 +210,7 @@ vt_elbo_opts vt_vae_eval_opts(const vt_vae *v) {
 }
 
 float vt_vae_set_step(vt_vae *v, long step) {
+    if (!v) return NAN;
     const vt_vae_config *c = &v->cfg;
     double t = c->temperature * exp(-(double)c->temp_rate * (double)(step > 0 ? step : 0));
     return v->tau = (float)(t > c->temp_min ? t : c->temp_min);

@@ -12,6 +12,8 @@ if [[ "${1:-}" == "--sanitize" ]]; then
 fi
 cmake -S . -B "$build" "${opts[@]}" >/dev/null
 cmake --build "$build" -j2
+# Every public function has a Criterion test that calls it (docs/testing.md's table).
+/usr/bin/python3 tests/function_table.py --check
 # Every test must run: a skip (Fashion-MNIST or PyTorch missing) fails instead
 # (tests/skip.h, tests/no_skip.sh). VT_FASHION_DIR overrides the data directory.
 export VT_TEST_NO_SKIP=1

@@ -32,6 +32,22 @@ const char *vt_test_tmpdir(char *buf, size_t len) {
     return mkdtemp(buf);
 }
 
+const char *vt_test_path(const char *dir, const char *name) {
+    static char buf[4][512];
+    static int which;
+    which = (which + 1) % 4;
+    snprintf(buf[which], sizeof buf[which], "%s/%s", dir, name);
+    return buf[which];
+}
+
+const char *vt_test_write_file(const char *dir, const char *name, const void *bytes, size_t n) {
+    const char *p = vt_test_path(dir, name);
+    FILE *f = fopen(p, "wb");
+    if (!f) return NULL;
+    int ok = fwrite(bytes, 1, n, f) == n;
+    return fclose(f) == 0 && ok ? p : NULL;
+}
+
 int vt_test_rmtree(const char *dir) {
     if (strncmp(dir, "/tmp/vtape-test-", 16) != 0) return -1;   /* only our own */
     char cmd[256];

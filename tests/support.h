@@ -14,6 +14,10 @@ void vt_test_fill_uniform(float *x, size_t n, float lo, float hi, uint64_t seed)
 void vt_test_randomize_store(void *s, float sd, uint64_t seed);
 /* A fresh empty directory under /tmp for files a test writes. */
 const char *vt_test_tmpdir(char *buf, size_t len);
+/* dir/name in one of 4 rotating static buffers (so a few can be held at once). */
+const char *vt_test_path(const char *dir, const char *name);
+/* Write n bytes to dir/name; returns its path (vt_test_path), or NULL on failure. */
+const char *vt_test_write_file(const char *dir, const char *name, const void *bytes, size_t n);
 /* Remove such a directory and everything in it; 0 on success. */
 int vt_test_rmtree(const char *dir);
 /* The Fashion-MNIST directory: $VT_FASHION_DIR when set and not empty (so a run can

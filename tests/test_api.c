@@ -22,6 +22,20 @@ Test(api, name_tables_and_parsers_round_trip) {
         cr_assert_eq(vt_estimator_parse(vt_estimator_name((vt_estimator)e)), e);
     cr_assert_eq(vt_estimator_parse("analytic"), VT_EST_ANALYTIC);
     cr_assert_eq(vt_estimator_parse("vimco"), -1);
+    /* gradient estimators: each name in the table round-trips, spelled as documented */
+    static const char *const grads[] = {"reparam", "stl", "dreg"};
+    cr_assert_eq(vt_grad_estimator_names.count, 3);
+    for (int g = VT_GRAD_REPARAM; g <= VT_GRAD_DREG; g++) {
+        cr_assert_str_eq(vt_grad_estimator_name((vt_grad_estimator)g), grads[g]);
+        cr_assert_eq(vt_grad_estimator_parse(grads[g]), g);
+    }
+    cr_assert_eq(vt_grad_estimator_parse("DReG"), VT_GRAD_DREG);   /* case-insensitive */
+    cr_assert_eq(vt_grad_estimator_parse("iwae"), -1);
+    cr_assert_eq(vt_grad_estimator_parse("st"), -1);                /* no prefixes */
+    cr_assert_eq(vt_grad_estimator_parse(""), -1);
+    cr_assert_eq(vt_grad_estimator_parse(NULL), -1);
+    cr_assert_str_eq(vt_grad_estimator_name((vt_grad_estimator)3), "unknown");
+    cr_assert_str_eq(vt_grad_estimator_name((vt_grad_estimator)-1), "unknown");
     for (int a = VT_ACT_RELU; a <= VT_ACT_TANH; a++)
         cr_assert_eq(vt_act_parse(vt_act_name((vt_act)a)), a);
     cr_assert_eq(vt_act_parse("gelu"), -1);

@@ -47,7 +47,8 @@ vt_tensor *vt_dist_rsample(vt_ctx *ctx, vt_dist *d, int k);
 vt_tensor *vt_dist_log_prob(vt_ctx *ctx, vt_dist *d, vt_tensor *x);
 vt_dist *vt_dist_poison(vt_ctx *ctx);
 /* A copy of d whose parameters are cut from the tape (vt_detach): scoring a value under
- * it passes gradient to the value only. */
+ * it passes gradient to the value only. Refused (poison, error set) for a family that
+ * scores only its own sample (VT_DIST_OWN_SAMPLE: full covariance, flows). */
 vt_dist *vt_dist_detach(vt_ctx *ctx, vt_dist *d);
 int vt_dist_ok(vt_ctx *ctx, const char *op, const vt_dist *d);   /* 0 for NULL or poison */
 

@@ -42,7 +42,9 @@ typedef struct vt_made {
 int vt_made_init(vt_made *m, vt_store *s, const char *name, int dim, int context, int hidden,
                  int reversed, uint64_t seed, vt_error *err);
 void vt_made_free(vt_made *m);
-/* m(z, h), s(z, h): rows of z (and of h, or h NULL without context) → rows x Z each. */
+/* m(z, h), s(z, h): rows of z (and of h, or h NULL without context) → rows x Z each.
+ * A MADE not initialised, or h not matching its context, sets the error and gives
+ * poison outputs. */
 void vt_made_forward(vt_ctx *ctx, const vt_made *m, vt_tensor *z, vt_tensor *h,
                      vt_tensor **mean, vt_tensor **gate);
 

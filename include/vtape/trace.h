@@ -45,20 +45,22 @@ vt_tensor *vt_trace_sample(vt_ctx *ctx, vt_trace *tr, const char *name, vt_dist 
  * draw; when generating, a draw from p). The prior may depend on sites asked for
  * before it. */
 vt_tensor *vt_trace_latent(vt_ctx *ctx, vt_trace *tr, const char *name, vt_dist *p);
-int vt_trace_samples(const vt_trace *tr);   /* K */
+int vt_trace_samples(const vt_trace *tr);   /* K (0 for NULL) */
 int vt_trace_rows(const vt_trace *tr);      /* R, datapoints (or samples to generate) */
-/* t (R rows) repeated to K·R rows, as the sites' rows (no copy when K = 1). */
+/* t (R rows) repeated to K·R rows, as the sites' rows (no copy when K = 1; t itself
+ * when it already has K·R rows); any other row count is an error. */
 vt_tensor *vt_trace_expand(vt_ctx *ctx, const vt_trace *tr, vt_tensor *t);
 
-/* After a run: the sites in guide order (q, p, value). */
+/* The sites so far, in guide order (q, p, value), for a guide or model to read: in the
+ * model, every site the guide drew, each with its p once the model has asked for it. */
 typedef struct vt_site {
     const char *name;
     vt_dist *q, *p;
     vt_tensor *z;
     int q_order, p_order;   /* position in the guide and in the model (−1: not seen) */
 } vt_site;
-int vt_trace_n_sites(const vt_trace *tr);
-const vt_site *vt_trace_site(const vt_trace *tr, int i);
+int vt_trace_n_sites(const vt_trace *tr);                  /* sites so far (0 for NULL) */
+const vt_site *vt_trace_site(const vt_trace *tr, int i);   /* NULL when i is out of range */
 
 #ifdef __cplusplus
 }

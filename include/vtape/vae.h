@@ -114,12 +114,14 @@ typedef struct vt_vae {
 
 int vt_vae_init(vt_vae *v, const vt_vae_config *cfg, vt_error *err);
 /* The model the estimators run (points into v): the three callbacks of v->model as one
- * site "z", or the hierarchical guide and model (sites "z1", "z2"). */
+ * site "z", or the hierarchical guide and model (sites "z1", "z2"). NULL v: an empty
+ * model, which the estimators refuse. */
 vt_model vt_vae_model(vt_vae *v);
 /* The test-ELBO options: one sample, β 1, the analytic estimator, or generic for a flow
  * posterior (where analytic KL does not apply). */
 vt_elbo_opts vt_vae_eval_opts(const vt_vae *v);
-/* Temperature of relaxed latents at optimizer step `step` (sets v->tau). */
+/* Temperature of relaxed latents at optimizer step `step` (sets v->tau): τ(t) of
+ * vt_vae_config, steps before 0 counting as 0. NaN for NULL v. */
 float vt_vae_set_step(vt_vae *v, long step);
 void vt_vae_free(vt_vae *v);
 
