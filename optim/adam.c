@@ -15,7 +15,7 @@ typedef struct adam_coef {
     float step_size, inv_sqrt_bc2;    /* lr / bc1, 1 / sqrt(bc2) */
 } adam_coef;
 
-static inline void adam_element(adam_coef c, float *restrict p, float *restrict g,
+VT_INLINE void adam_element(adam_coef c, float *restrict p, float *restrict g,
                                 float *restrict m, float *restrict v, size_t i, int zero) {
     float pv = p[i];
     float gi = g[i] + c.l2 * pv;
@@ -31,7 +31,7 @@ static inline void adam_element(adam_coef c, float *restrict p, float *restrict 
 
 /* restrict parameters (not locals) are what tells GCC the blocks do not overlap;
  * `zero` is a constant at each call below, so each copy has no branch. */
-static inline void adam_loop(adam_coef c, size_t n, float *restrict p, float *restrict g,
+VT_INLINE void adam_loop(adam_coef c, size_t n, float *restrict p, float *restrict g,
                              float *restrict m, float *restrict v, int zero) {
     size_t i = 0;
     for (; i + VT_OPTIM_BLOCK <= n; i += VT_OPTIM_BLOCK)
