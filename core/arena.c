@@ -1,7 +1,11 @@
 /* The arena: every per-step tensor, gradient and tape node is carved from here. */
+#define _DEFAULT_SOURCE 1   /* madvise's MADV_HUGEPAGE (Linux) */
 #include "core/internal.h"
+#include "core/pages.h"
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 /* In sanitizer builds the unused part of every block is poisoned (VT_ASAN, see
  * core/internal.h), so a read or write past a tensor's end is caught even though the
@@ -26,10 +30,22 @@ static size_t round_up(size_t bytes) {
     return r ? r : VT_ALIGN;
 }
 
+void vt_prefer_huge_pages(void *p, size_t bytes) {
+#if defined(__linux__) && defined(MADV_HUGEPAGE)
+    const uintptr_t huge = (uintptr_t)2 << 20;
+    uintptr_t b = ((uintptr_t)p + huge - 1) & ~(huge - 1), e = ((uintptr_t)p + bytes) & ~(huge - 1);
+    if (e > b) (void)madvise((void *)b, e - b, MADV_HUGEPAGE);
+#else
+    (void)p;
+    (void)bytes;
+#endif
+}
+
 void *vt_heap_alloc(size_t bytes) {
     void *p = NULL;
     size_t rounded = round_up(bytes);
     if (!rounded || posix_memalign(&p, VT_ALIGN, rounded) != 0) return NULL;
+    if (rounded >= ((size_t)4 << 20)) vt_prefer_huge_pages(p, rounded);   /* core/pages.h */
     return p;
 }
 

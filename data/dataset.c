@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 
 #include "data_internal.h"
+#include "core/pages.h"
 
 static int check_labels(const vt_idx *lab, const vt_idx *img, const char *labels_path,
                         const char *images_path, vt_error *err) {
@@ -58,6 +59,7 @@ int vt_dataset_load(vt_dataset *ds, const char *images_path, const char *labels_
                           images_path, img.data_offset, img.count);
         goto done;
     }
+    vt_prefer_huge_pages(ds->pixels, img.count * sizeof *ds->pixels);
     vt_elems e = vt_idx_elems(&img);
     size_t bad = vt_elems_to_float(&e, img.type == VT_IDX_U8 ? 255.0f : 1.0f, ds->pixels);
     if (bad < img.count) {
