@@ -1,7 +1,10 @@
 #include "support.h"
 #include "vtape/core.h"
 #include "vtape/data.h"
+#include <stdarg.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,6 +28,36 @@ void vt_test_randomize_store(void *store, float sd, uint64_t seed) {
         for (size_t j = 0; j < n; j++) nz += t->data[j] != 0.0f;
         if (nz == 0) vt_test_fill_normal(t->data, n, sd, seed + (uint64_t)i);
     }
+}
+
+int vt_test_run_vtape(char *out, size_t len, const char *fmt, ...) {
+    char args[2048], cmd[2400];
+    const char *vtape = VT_BUILD_DIR "/vtape";
+    out[0] = '\0';
+    if (access(vtape, X_OK) != 0) {
+        snprintf(out, len, "%s is missing: build the vtape target first", vtape);
+        return -2;
+    }
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(args, sizeof args, fmt, ap);
+    va_end(ap);
+    snprintf(cmd, sizeof cmd, "%s %s 2>&1", vtape, args);
+    FILE *p = popen(cmd, "r");
+    if (!p) return -2;
+    size_t n = fread(out, 1, len - 1, p);
+    out[n] = '\0';
+    while (fgetc(p) != EOF) {}
+    int st = pclose(p);
+    return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+int vt_test_fake_run_dirs(char dir[64], char data[128], char run_dir[160]) {
+    if (!vt_test_tmpdir(dir, 64)) return -1;
+    snprintf(data, 128, "%s/data", dir);
+    snprintf(run_dir, 160, "%s/run", dir);
+    if (mkdir(data, 0755) != 0) return -1;
+    return vt_test_fake_fashion(data, 128, 32);
 }
 
 const char *vt_test_tmpdir(char *buf, size_t len) {

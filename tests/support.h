@@ -12,6 +12,15 @@ void vt_test_fill_uniform(float *x, size_t n, float lo, float hi, uint64_t seed)
  * a gradient check reaches the weights behind layers that start at zero (IAF outputs,
  * the HVAE's bottom-up output layers). */
 void vt_test_randomize_store(void *s, float sd, uint64_t seed);
+/* Run the built `vtape` with the printf-formatted arguments, stderr folded into stdout:
+ * returns the exit status (−1 when it did not exit, −2 when it could not be started or
+ * is missing) and the output, up to len − 1 bytes, in out. */
+int vt_test_run_vtape(char *out, size_t len, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+/* dir (a fresh scratch directory), data = dir/data holding a small random
+ * Fashion-MNIST (128 training and 32 test images) and run_dir = dir/run: the fixture of
+ * the command's tests. 0 on success. */
+int vt_test_fake_run_dirs(char dir[64], char data[128], char run_dir[160]);
 /* A fresh empty directory under /tmp for files a test writes. */
 const char *vt_test_tmpdir(char *buf, size_t len);
 /* dir/name in one of 4 rotating static buffers (so a few can be held at once). */

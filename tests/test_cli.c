@@ -16,28 +16,9 @@
 #include "support.h"
 #include "vtape/data.h"
 
-#define VTAPE VT_BUILD_DIR "/vtape"
 #define TINY "--train-limit 512 --test-limit 256 --arch 784-32 --latent 4 --iw-k 10 --iw-n 16"
 
-/* Run `vtape <args>` with stderr folded into stdout; returns the exit status and
- * the output (up to `len` bytes) in out. */
-static int run(char *out, size_t len, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-static int run(char *out, size_t len, const char *fmt, ...) {
-    char args[2048], cmd[2400];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(args, sizeof args, fmt, ap);
-    va_end(ap);
-    cr_assert_eq(access(VTAPE, X_OK), 0, "%s is missing: build the vtape target first", VTAPE);
-    snprintf(cmd, sizeof cmd, "%s %s 2>&1", VTAPE, args);
-    FILE *p = popen(cmd, "r");
-    cr_assert_not_null(p, "cannot run %s", cmd);
-    size_t n = fread(out, 1, len - 1, p);
-    out[n] = '\0';
-    while (fgetc(p) != EOF) {}
-    int st = pclose(p);
-    return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-}
+#define run vt_test_run_vtape
 
 static int exists(const char *dir, const char *name) {
     char path[1024];

@@ -13,36 +13,14 @@
 #include "cli/report/metrics.h"
 #include "support.h"
 
-#define VTAPE VT_BUILD_DIR "/vtape"
 static char dir[64], data[128], run_dir[160];
 #define SMALL "--arch 784-16 --latent 2 --batch 32 --iw-n 0 --epochs 1 --data-dir %s"
 
-static void setup(void) {
-    cr_assert_not_null(vt_test_tmpdir(dir, sizeof dir));
-    snprintf(data, sizeof data, "%s/data", dir);
-    snprintf(run_dir, sizeof run_dir, "%s/run", dir);
-    mkdir(data, 0755);
-    cr_assert_eq(vt_test_fake_fashion(data, 128, 32), 0);
-}
+static void setup(void) { cr_assert_eq(vt_test_fake_run_dirs(dir, data, run_dir), 0); }
 static void teardown(void) { vt_test_rmtree(dir); }
 TestSuite(cli_latent, .init = setup, .fini = teardown, .timeout = 120);
 
-static int run(char *out, size_t len, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-static int run(char *out, size_t len, const char *fmt, ...) {
-    char args[2048], cmd[2400];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(args, sizeof args, fmt, ap);
-    va_end(ap);
-    snprintf(cmd, sizeof cmd, "%s %s 2>&1", VTAPE, args);
-    FILE *p = popen(cmd, "r");
-    cr_assert_not_null(p);
-    size_t n = fread(out, 1, len - 1, p);
-    out[n] = '\0';
-    while (fgetc(p) != EOF) {}
-    int st = pclose(p);
-    return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-}
+#define run vt_test_run_vtape
 
 static const char *in_run(const char *name) {
     static char p[256];
