@@ -76,6 +76,23 @@ static vt_tensor *made(vt_ctx *ctx, vt_tensor *const *a, int want_gate) {
     vt_made_forward(ctx, m, a[0], NULL, &mean, &gate);   /* no context */
     return want_gate ? gate : mean;
 }
+/* The same with a context h: args z, h, w1, wc, b1, wm, bm, ws, bs, mask1, mask2. */
+static vt_tensor *made_context(vt_ctx *ctx, vt_tensor *const *a, int want_gate) {
+    vt_made *m = vt_arena_alloc(ctx, sizeof *m);
+    if (!m) return NULL;
+    *m = (vt_made){.dim = vt_cols(a[0]), .hidden = vt_cols(a[2]), .context = vt_cols(a[1]),
+                   .w1 = a[2], .wc = a[3], .b1 = a[4], .wm = a[5], .bm = a[6], .ws = a[7],
+                   .bs = a[8], .mask1 = *a[9], .mask2 = *a[10]};
+    vt_tensor *mean, *gate;
+    vt_made_forward(ctx, m, a[0], a[1], &mean, &gate);
+    return want_gate ? gate : mean;
+}
+static vt_tensor *call_made_context_mean(vt_ctx *ctx, vt_tensor *const *a, op_call *oc) {
+    (void)oc; return made_context(ctx, a, 0);
+}
+static vt_tensor *call_made_context_gate(vt_ctx *ctx, vt_tensor *const *a, op_call *oc) {
+    (void)oc; return made_context(ctx, a, 1);
+}
 static vt_tensor *call_made_mean(vt_ctx *ctx, vt_tensor *const *a, op_call *oc) {
     (void)oc; return made(ctx, a, 0);
 }
@@ -91,6 +108,7 @@ static vt_tensor *call_cont_bernoulli_log_prob(vt_ctx *ctx, vt_tensor *const *a,
 }
 
 #define MADE_ARGS {"z", "w1", "b1", "wm", "bm", "ws", "bs", "mask1", "mask2"}
+#define MADE_CONTEXT_ARGS {"z", "h", "w1", "wc", "b1", "wm", "bm", "ws", "bs", "mask1", "mask2"}
 const op_entry rc_latent_ops[] = {
     {"detach_mul", call_detach_mul, {"a", "b"}},
     {"scale_grad_rows", call_scale_grad_rows, {"x", "scale"}},
@@ -104,6 +122,8 @@ const op_entry rc_latent_ops[] = {
     {"planar_log_det", call_planar_log_det, {"z0", "params"}},
     {"made_mean", call_made_mean, MADE_ARGS},
     {"made_gate", call_made_gate, MADE_ARGS},
+    {"made_context_mean", call_made_context_mean, MADE_CONTEXT_ARGS},
+    {"made_context_gate", call_made_context_gate, MADE_CONTEXT_ARGS},
     {"cont_bernoulli_log_norm", call_cont_bernoulli_log_norm, {"x"}},
     {"cont_bernoulli_log_prob", call_cont_bernoulli_log_prob, {"logits", "x"}},
 };

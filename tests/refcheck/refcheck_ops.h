@@ -14,7 +14,7 @@ typedef struct op_call {
 
 typedef vt_tensor *(*op_fn)(vt_ctx *ctx, vt_tensor *const *a, op_call *oc);
 
-enum { RC_MAX_ARGS = 9 };
+enum { RC_MAX_ARGS = 11 };
 
 /* Argument names in call order, as the reference files spell them. "a|x" accepts either
  * name; a trailing '?' marks an optional input (passed as NULL when absent). */

@@ -207,6 +207,24 @@ def flow_cases(case, randn, rng):
         f = lambda **kw: made(**kw, want_gate=want)
         case(op, op, list(args.items()) + [("mask1", mask1), ("mask2", mask2)], f(**args), g,
              grads(f, args, g, list(args)), note="Z 3, H 4, masks by degree")
+    # with a context h (C 2 columns) entering the hidden layer unmasked: z W1⊙M1 + h Wc + b1
+    def made_context(z, h, w1, wc, b1, wm, bm, ws, bs, want_gate):
+        a = z @ (w1 * mask1) + h @ wc + b1
+        a = np.where(a.real > 0, a, 0)
+        return a @ (ws * mask2) + bs if want_gate else a @ (wm * mask2) + bm
+
+    while True:
+        args = {"z": randn(3, Z), "h": randn(3, 2), "w1": randn(Z, H), "wc": randn(2, H),
+                "b1": randn(1, H), "wm": randn(H, Z), "bm": randn(1, Z), "ws": randn(H, Z),
+                "bs": randn(1, Z)}
+        pre = args["z"] @ (args["w1"] * mask1) + args["h"] @ args["wc"] + args["b1"]
+        if np.min(np.abs(pre)) > 0.05:
+            break
+    for op, want in (("made_context_mean", 0), ("made_context_gate", 1)):
+        g = randn(3, Z)
+        f = lambda **kw: made_context(**kw, want_gate=want)
+        case(op, op, list(args.items()) + [("mask1", mask1), ("mask2", mask2)], f(**args), g,
+             grads(f, args, g, list(args)), note="Z 3, H 4, context 2, masks by degree")
 
 
 def log_norm(x):
