@@ -92,11 +92,19 @@ vt_tensor *vt_kl_normal_normal_rows(vt_ctx *ctx, vt_tensor *mu1, vt_tensor *logs
     return y;
 }
 
+/* A Normal's log σ may have fewer rows than its mean (shared, vt_normal): the kernels
+ * take one row per mean row, so repeat it; the copies' gradients add back up. */
+static vt_tensor *logsig_per_row(vt_ctx *ctx, const vt_dist *d) {
+    int R = vt_rows(d->p[0]), Rs = vt_rows(d->p[1]);
+    return Rs == R || Rs < 1 || R % Rs ? d->p[1] : vt_repeat_rows(ctx, d->p[1], R / Rs);
+}
+
 vt_tensor *vt_kl_rule_normal_std(vt_ctx *ctx, vt_dist *q, vt_dist *p) {
-    return vt_kl_normal_std_rows(ctx, q->p[0], q->p[1]);
+    return vt_kl_normal_std_rows(ctx, q->p[0], logsig_per_row(ctx, q));
 }
 
 vt_tensor *vt_kl_rule_normal_normal(vt_ctx *ctx, vt_dist *q, vt_dist *p) {
-    return vt_kl_normal_normal_rows(ctx, q->p[0], q->p[1], p->p[0], p->p[1]);
+    return vt_kl_normal_normal_rows(ctx, q->p[0], logsig_per_row(ctx, q), p->p[0],
+                                    logsig_per_row(ctx, p));
 }
 

@@ -224,3 +224,39 @@ Test(dists, user_kl_rule_is_used) {
     cr_assert_eq(kl->data[0], 0.0f);
     vt_ctx_free(ctx);
 }
+
+/* A Normal with one shared row of log σ (vt_normal allows 1 x D) has the closed-form KL
+ * of the same Normal with that row repeated, against N(0, I) and against another
+ * Normal (shared too); and its gradient is right (it sums over the copies). */
+static vt_tensor *kl_shared(vt_ctx *ctx, vt_tensor *const *in, void *u) {
+    vt_dist *q = vt_normal(ctx, in[0], in[1]), *p = vt_normal(ctx, in[2], in[3]);
+    vt_tensor *a = vt_kl(ctx, q, vt_std_normal(ctx, vt_rows(in[0]), vt_cols(in[0])));
+    return vt_concat_cols(ctx, a, vt_kl(ctx, q, p));
+}
+
+Test(dists, kl_of_a_normal_with_shared_log_sigma) {
+    float mu[12], ls[4], mu2[12], ls2[4];
+    vt_test_fill_normal(mu, 12, 1.0f, 91);
+    vt_test_fill_normal(ls, 4, 0.4f, 92);
+    vt_test_fill_normal(mu2, 12, 1.0f, 93);
+    vt_test_fill_normal(ls2, 4, 0.4f, 94);
+    vt_ctx *ctx = vt_ctx_new(NULL);
+    vt_tensor *m = vt_from_data(ctx, 2, (int[]){3, 4}, mu), *s = vt_from_data(ctx, 2, (int[]){1, 4}, ls);
+    vt_tensor *m2 = vt_from_data(ctx, 2, (int[]){3, 4}, mu2), *s2 = vt_from_data(ctx, 2, (int[]){1, 4}, ls2);
+    vt_tensor *shared = kl_shared(ctx, (vt_tensor *[]){m, s, m2, s2}, NULL);
+    vt_tensor *full = kl_shared(ctx, (vt_tensor *[]){m, vt_repeat_rows(ctx, s, 3), m2,
+                                                     vt_repeat_rows(ctx, s2, 3)}, NULL);
+    cr_assert_null(vt_ctx_error(ctx), "%s", vt_ctx_error(ctx));
+    for (int i = 0; i < 6; i++)
+        cr_assert_eq(shared->data[i], full->data[i], "entry %d: %g vs %g", i, shared->data[i], full->data[i]);
+    vt_ctx_free(ctx);
+    vt_tensor *in[4] = {vt_leaf_new(2, (int[]){3, 4}, mu), vt_leaf_new(2, (int[]){1, 4}, ls),
+                        vt_leaf_new(2, (int[]){3, 4}, mu2), vt_leaf_new(2, (int[]){1, 4}, ls2)};
+    ctx = vt_ctx_new(NULL);
+    vt_gradcheck_report rep;
+    vt_gradcheck(ctx, kl_shared, 4, in, NULL, NULL, &rep);
+    cr_assert(rep.ok, "input %d[%zu]: numeric %g analytic %g %s", rep.worst_input, rep.worst_index,
+              rep.worst_numeric, rep.worst_analytic, rep.error);
+    vt_ctx_free(ctx);
+    for (int i = 0; i < 4; i++) vt_leaf_free(in[i]);
+}
