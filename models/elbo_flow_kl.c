@@ -17,7 +17,7 @@ vt_tensor *vt_elbo_flow_site_kl(vt_ctx *ctx, const vt_trace *tr, int i) {
     vt_dist *q0;
     vt_tensor *z0, *log_q0;
     if (vt_flow_base_of(ctx, s->q, &q0, &z0, &log_q0) != 0) return NULL;
-    vt_tensor *ratio = vt_sub(ctx, vt_dist_log_prob(ctx, s->q, s->z), vt_dist_log_prob(ctx, s->p, s->z));
+    vt_tensor *ratio = vt_elbo_site_log_ratio(ctx, tr, i, 0);
     if (!vt_kl_has_closed_form(q0, s->p) || q0->rows % s->p->rows != 0 ||
         !vt_trace_site_order_ok(tr, i))
         return vt_elbo_sample_mean(ctx, ratio, tr->rows);

@@ -60,6 +60,21 @@ int vt_test_fake_run_dirs(char dir[64], char data[128], char run_dir[160]) {
     return vt_test_fake_fashion(data, 128, 32);
 }
 
+size_t vt_test_make_npy(uint8_t *out, int major, const char *dict, const void *data, size_t n,
+                        size_t *data_at) {
+    size_t pre = major == 1 ? 10 : 12, len = strlen(dict);
+    size_t pad = (64 - (pre + len + 1) % 64) % 64, hlen = len + pad + 1;
+    memcpy(out, "\x93NUMPY", 6);
+    out[6] = (uint8_t)major, out[7] = 0;
+    for (size_t i = 0; i < pre - 8; i++) out[8 + i] = (uint8_t)(hlen >> (8 * i));
+    memcpy(out + pre, dict, len);
+    memset(out + pre + len, ' ', pad);
+    out[pre + len + pad] = '\n';
+    memcpy(out + pre + hlen, data, n);
+    if (data_at) *data_at = pre + hlen;
+    return pre + hlen + n;
+}
+
 const char *vt_test_tmpdir(char *buf, size_t len) {
     snprintf(buf, len, "/tmp/vtape-test-XXXXXX");
     return mkdtemp(buf);

@@ -27,6 +27,11 @@ const char *vt_test_tmpdir(char *buf, size_t len);
 const char *vt_test_path(const char *dir, const char *name);
 /* Write n bytes to dir/name; returns its path (vt_test_path), or NULL on failure. */
 const char *vt_test_write_file(const char *dir, const char *name, const void *bytes, size_t n);
+/* An NPY file of format version `major` (1, 2 or 3) in out: the header dict padded with
+ * spaces to a multiple of 64 bytes (as NumPy writes it), then n bytes of data. Returns
+ * the file's size; the payload starts at *data_at (data_at may be NULL). */
+size_t vt_test_make_npy(uint8_t *out, int major, const char *dict, const void *data, size_t n,
+                        size_t *data_at);
 /* Remove such a directory and everything in it; 0 on success. */
 int vt_test_rmtree(const char *dir);
 /* The Fashion-MNIST directory: $VT_FASHION_DIR when set and not empty (so a run can

@@ -32,19 +32,6 @@ static const char *write_text(const char *name, const char *text) {
     return write_file(name, text, strlen(text));
 }
 
-/* An NPY v1 file: the header dict padded with spaces to a multiple of 64, then data. */
-static size_t make_npy(uint8_t *out, const char *dict, const void *data, size_t n) {
-    size_t len = strlen(dict), total = 10 + len + 1;
-    size_t pad = (64 - total % 64) % 64, hlen = len + pad + 1;
-    memcpy(out, "\x93NUMPY\x01\x00", 8);
-    out[8] = (uint8_t)(hlen & 0xff), out[9] = (uint8_t)(hlen >> 8);
-    memcpy(out + 10, dict, len);
-    memset(out + 10 + len, ' ', pad);
-    out[10 + len + pad] = '\n';
-    memcpy(out + 10 + hlen, data, n);
-    return 10 + hlen + n;
-}
-
 static void expect_read_error(const char *path, const char *labels, int label_col, int code, ...) {
     vt_dataset ds;
     memset(&ds, 0xAB, sizeof ds);
@@ -140,10 +127,10 @@ Test(files, npy_float32_images_and_int64_labels) {
     float x[2 * 2 * 3];
     for (int i = 0; i < 12; i++) x[i] = (float)i / 16;
     int64_t y[2] = {4, 1};
-    const char *xp = write_file("x.npy", f, make_npy(f, "{'descr': '<f4', 'fortran_order': "
-                                "False, 'shape': (2, 2, 3), }", x, sizeof x));
-    const char *yp = write_file("y.npy", g, make_npy(g, "{'descr': '<i8', 'fortran_order': "
-                                "False, 'shape': (2,), }", y, sizeof y));
+    const char *xp = write_file("x.npy", f, vt_test_make_npy(f, 1, "{'descr': '<f4', 'fortran_order': "
+                                "False, 'shape': (2, 2, 3), }", x, sizeof x, NULL));
+    const char *yp = write_file("y.npy", g, vt_test_make_npy(g, 1, "{'descr': '<i8', 'fortran_order': "
+                                "False, 'shape': (2,), }", y, sizeof y, NULL));
     vt_dataset ds;
     read_ok(&ds, xp, yp, -1);
     cr_assert_eq(ds.n, 2);
@@ -160,15 +147,15 @@ Test(files, npy_big_endian_uint8_channel_first_and_version_2) {
     uint8_t f[256];
     const uint8_t be[] = {0xbf, 0xf8, 0, 0, 0, 0, 0, 0, 0x40, 0x04, 0, 0, 0, 0, 0, 0};
     vt_dataset ds;
-    read_ok(&ds, write_file("be.npy", f, make_npy(f, "{'descr': '>f8', 'fortran_order': False, "
-                                                  "'shape': (2,), }", be, 16)), NULL, -1);
+    read_ok(&ds, write_file("be.npy", f, vt_test_make_npy(f, 1, "{'descr': '>f8', 'fortran_order': False, "
+                                                  "'shape': (2,), }", be, 16, NULL)), NULL, -1);
     cr_assert_eq(ds.dim, 1);
     cr_assert_eq(ds.pixels[0], -1.5f);
     cr_assert_eq(ds.pixels[1], 2.5f);
     vt_dataset_free(&ds);
     const uint8_t px[4] = {0, 51, 102, 255};
-    read_ok(&ds, write_file("u1.npy", f, make_npy(f, "{\"descr\": \"|u1\", \"fortran_order\": "
-                                                  "False, \"shape\": (1, 1, 2, 2)}", px, 4)),
+    read_ok(&ds, write_file("u1.npy", f, vt_test_make_npy(f, 1, "{\"descr\": \"|u1\", \"fortran_order\": "
+                                                  "False, \"shape\": (1, 1, 2, 2)}", px, 4, NULL)),
             NULL, -1);
     cr_assert_eq(ds.height, 2);
     cr_assert_eq(ds.width, 2);
@@ -176,7 +163,7 @@ Test(files, npy_big_endian_uint8_channel_first_and_version_2) {
     cr_assert_eq(ds.pixels[3], 1.0f);
     vt_dataset_free(&ds);
     /* version 2: a 4-byte header length */
-    size_t n = make_npy(f, "{'descr': '|u1', 'fortran_order': False, 'shape': (4,), }", px, 4);
+    size_t n = vt_test_make_npy(f, 1, "{'descr': '|u1', 'fortran_order': False, 'shape': (4,), }", px, 4, NULL);
     uint8_t g[256];
     memcpy(g, "\x93NUMPY\x02\x00", 8);
     g[8] = f[8], g[9] = f[9], g[10] = 0, g[11] = 0;
@@ -188,7 +175,7 @@ Test(files, npy_big_endian_uint8_channel_first_and_version_2) {
 
 static void npy_error(const char *name, const char *dict, size_t data_bytes, int code, ...) {
     uint8_t f[512] = {0}, zeros[64] = {0};
-    const char *p = write_file(name, f, make_npy(f, dict, zeros, data_bytes));
+    const char *p = write_file(name, f, vt_test_make_npy(f, 1, dict, zeros, data_bytes, NULL));
     vt_dataset ds;
     memset(&ds, 0xAB, sizeof ds);
     vt_error err;
@@ -242,8 +229,8 @@ Test(files, npy_bad_preamble_and_nan) {
                       VT_ETOOBIG, "big.npy", "offset 8", "at most 65536", NULL);
     uint8_t f[256];
     float x[2] = {1.0f, NAN};
-    expect_read_error(write_file("nan.npy", f, make_npy(f, "{'descr': '<f4', 'fortran_order': "
-                                                        "False, 'shape': (1, 2), }", x, 8)),
+    expect_read_error(write_file("nan.npy", f, vt_test_make_npy(f, 1, "{'descr': '<f4', 'fortran_order': "
+                                                        "False, 'shape': (1, 2), }", x, 8, NULL)),
                       NULL, -1, VT_ENONFINITE, "nan.npy", "offset 132", "example 0, value 1", NULL);
     /* (the header pads to 128 bytes; value 1 is 4 bytes further) */
 }

@@ -30,24 +30,6 @@ static const char *write_file(const char *name, const void *bytes, size_t n) {
     return p;
 }
 
-/* An NPY file of format version `major`: the dict padded with spaces to a multiple of
- * 64 bytes (as NumPy writes it), then the payload. Returns the file's size; the
- * payload starts at *data_at. */
-static size_t make_npy(uint8_t *out, int major, const char *dict, const void *data, size_t n,
-                       size_t *data_at) {
-    size_t pre = major == 1 ? 10 : 12, len = strlen(dict);
-    size_t pad = (64 - (pre + len + 1) % 64) % 64, hlen = len + pad + 1;
-    memcpy(out, "\x93NUMPY", 6);
-    out[6] = (uint8_t)major, out[7] = 0;
-    for (size_t i = 0; i < pre - 8; i++) out[8 + i] = (uint8_t)(hlen >> (8 * i));
-    memcpy(out + pre, dict, len);
-    memset(out + pre + len, ' ', pad);
-    out[pre + len + pad] = '\n';
-    memcpy(out + pre + hlen, data, n);
-    if (data_at) *data_at = pre + hlen;
-    return pre + hlen + n;
-}
-
 static void expect_npy(const char *path, int code, ...) {
     vt_npy a;
     memset(&a, 0xAB, sizeof a);
@@ -70,7 +52,7 @@ Test(npy, npy_fields_and_payload_bytes_as_in_the_file) {
     uint8_t f[256];
     size_t at;
     const int16_t v[6] = {-3, 0, 7, 300, -32768, 32767};
-    const char *p = write_file("a.npy", f, make_npy(f, 1, "{'descr': '<i2', 'fortran_order': "
+    const char *p = write_file("a.npy", f, vt_test_make_npy(f, 1, "{'descr': '<i2', 'fortran_order': "
                                                     "False, 'shape': (2, 3), }", v, 12, &at));
     vt_npy a;
     vt_error err;
@@ -101,7 +83,7 @@ Test(npy, npy_versions_byte_orders_scalars_and_gzip) {
     const uint8_t be[8] = {0, 0, 0, 1, 0xff, 0xff, 0xff, 0xfe};   /* >u4: 1, 4294967294 */
     /* version 2 and 3 carry a 4-byte header length: the payload starts 2 bytes later */
     for (int major = 2; major <= 3; major++) {
-        size_t n = make_npy(f, major, "{\"shape\": (2,), \"fortran_order\": False, \"descr\": "
+        size_t n = vt_test_make_npy(f, major, "{\"shape\": (2,), \"fortran_order\": False, \"descr\": "
                                       "\">u4\"}", be, 8, &at);
         vt_npy a;
         vt_error err;
@@ -119,7 +101,7 @@ Test(npy, npy_versions_byte_orders_scalars_and_gzip) {
     /* a 0-d array: one element, no dims */
     const double x = -2.5;
     vt_npy a;
-    cr_assert_eq(vt_npy_read(&a, write_file("s.npy", f, make_npy(f, 1, "{'descr': '=f8', "
+    cr_assert_eq(vt_npy_read(&a, write_file("s.npy", f, vt_test_make_npy(f, 1, "{'descr': '=f8', "
                              "'fortran_order': False, 'shape': (), }", &x, 8, NULL)), NULL), VT_OK);
     cr_assert_eq(a.ndim, 0);
     cr_assert_eq(a.count, 1);
@@ -129,7 +111,7 @@ Test(npy, npy_versions_byte_orders_scalars_and_gzip) {
     vt_npy_free(&a);
     /* gzip: offsets count bytes of the uncompressed stream */
     const uint8_t px[3] = {0, 128, 255};
-    size_t n = make_npy(f, 1, "{'descr': '|u1', 'fortran_order': False, 'shape': (3, 1), }", px,
+    size_t n = vt_test_make_npy(f, 1, "{'descr': '|u1', 'fortran_order': False, 'shape': (3, 1), }", px,
                         3, &at);
     const char *gz = path_of("u1.npy.gz");
     gzFile g = gzopen(gz, "wb");
@@ -147,7 +129,7 @@ Test(npy, npy_versions_byte_orders_scalars_and_gzip) {
 /* A v1 file whose dict is `dict`, with `payload` bytes of zeros. */
 static const char *npy_with(const char *name, const char *dict, size_t payload) {
     static uint8_t f[1024], zeros[64];
-    return write_file(name, f, make_npy(f, 1, dict, zeros, payload, NULL));
+    return write_file(name, f, vt_test_make_npy(f, 1, dict, zeros, payload, NULL));
 }
 
 /* "offset N" of the text `at` inside dict (the header starts at byte 10 in v1). */

@@ -5,6 +5,7 @@
  * are moved into a scratch directory (out/…, x.npy, y.npy). A command of the README that
  * stops working fails here, with its line. */
 #include <criterion/criterion.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,24 +17,20 @@
 #define VTAPE VT_BUILD_DIR "/vtape"
 #define README VT_SOURCE_DIR "/README.md"
 
-/* x.npy: n x 784 float32 grey values in [0, 1]; y.npy: n uint8 labels 0..9. */
-static void write_npy(const char *path, const char *descr, int n, int cols, const void *data,
-                      size_t elem) {
+/* dir/name: an NPY file of n rows of `cols` elements (cols 1: a vector). */
+static void write_npy(const char *dir, const char *name, const char *descr, int n, int cols,
+                      const void *data, size_t elem) {
     char dict[128];
-    int len = cols > 1 ? snprintf(dict, sizeof dict, "{'descr': '%s', 'fortran_order': False, 'shape': (%d, %d), }", descr, n, cols)
-                       : snprintf(dict, sizeof dict, "{'descr': '%s', 'fortran_order': False, 'shape': (%d,), }", descr, n);
-    int pad = 64 - (10 + len + 1) % 64;   /* header padded to 64 bytes, ending in '\n' */
-    FILE *f = fopen(path, "wb");
-    cr_assert_not_null(f, "%s", path);
-    unsigned short hlen = (unsigned short)(len + pad + 1);
-    fwrite("\x93NUMPY\x01\x00", 1, 8, f);
-    fputc(hlen & 0xff, f);
-    fputc(hlen >> 8, f);
-    fwrite(dict, 1, (size_t)len, f);
-    for (int i = 0; i < pad; i++) fputc(' ', f);
-    fputc('\n', f);
-    fwrite(data, elem, (size_t)n * (size_t)cols, f);
-    fclose(f);
+    if (cols > 1)
+        snprintf(dict, sizeof dict, "{'descr': '%s', 'fortran_order': False, 'shape': (%d, %d), }", descr, n, cols);
+    else
+        snprintf(dict, sizeof dict, "{'descr': '%s', 'fortran_order': False, 'shape': (%d,), }", descr, n);
+    size_t bytes = elem * (size_t)n * (size_t)cols;
+    uint8_t *file = malloc(bytes + 256);
+    cr_assert_not_null(file);
+    cr_assert_not_null(vt_test_write_file(dir, name, file,
+                                          vt_test_make_npy(file, 1, dict, data, bytes, NULL)));
+    free(file);
 }
 
 /* `line` with `from` replaced by `to` everywhere, into out. */
@@ -70,10 +67,8 @@ Test(readme, every_vtape_command_runs_as_written, .timeout = 600) {
     unsigned char y[N];
     vt_test_fill_uniform(x, (size_t)N * D, 0, 1, 3);
     for (int i = 0; i < N; i++) y[i] = (unsigned char)(i % 10);
-    snprintf(path, sizeof path, "%s/x.npy", dir);
-    write_npy(path, "<f4", N, D, x, sizeof(float));
-    snprintf(path, sizeof path, "%s/y.npy", dir);
-    write_npy(path, "|u1", N, 1, y, 1);
+    write_npy(dir, "x.npy", "<f4", N, D, x, sizeof(float));
+    write_npy(dir, "y.npy", "|u1", N, 1, y, 1);
     free(x);
 
     FILE *f = fopen(README, "r");
