@@ -1,5 +1,5 @@
 /* vtape's AVX-512 matrix product (compiled with -mavx512f -mfma; called only when the
- * CPU has AVX-512F). A task is MC rows x one panel of NR = 32 columns of C. For each
+ * CPU has AVX-512F). A task is mc rows x one panel of NR = 32 columns of C. For each
  * block of KC steps of K it packs op(B)'s KC x 32 block into a buffer on the stack
  * (32 KiB: stays in L1 while every row group of the task reuses it), then an 8 x 32
  * micro-kernel keeps 16 zmm accumulators and broadcasts op(A) straight from memory.
@@ -134,12 +134,12 @@ static void scale_c(const vt_gemm_args *g, int i0, int m, int j0, int n) {
 
 void vt_gemm_avx512_tasks(const vt_gemm_args *g, size_t t0, size_t t1) {
     _Alignas(64) float buf[KC * NR];
-    const size_t mb = ((size_t)g->M + VT_GEMM_MC - 1) / VT_GEMM_MC;
+    const size_t mb = ((size_t)g->M + (size_t)g->mc - 1) / (size_t)g->mc;
     void (*kern)(const vt_gemm_args *, int, int, int, int, int, int, const float *, int) =
         g->ta ? micro_t : micro_n;
     for (size_t t = t0; t < t1; t++) {
-        int i0 = (int)(t % mb) * VT_GEMM_MC, j0 = (int)(t / mb) * NR;
-        int m = g->M - i0 < VT_GEMM_MC ? g->M - i0 : VT_GEMM_MC;
+        int i0 = (int)(t % mb) * g->mc, j0 = (int)(t / mb) * NR;
+        int m = g->M - i0 < g->mc ? g->M - i0 : g->mc;
         int n = g->N - j0 < NR ? g->N - j0 : NR;
         /* beta 1 accumulates into C; anything else is applied first. */
         int acc = g->beta != 0.0f;

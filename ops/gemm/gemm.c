@@ -49,7 +49,7 @@ void vt_sgemm_ctx(vt_ctx *ctx, int ta, int tb, int M, int N, int K, const float 
     if (M <= 0 || N <= 0) return;
 #if defined(VT_HAVE_X86_SIMD)
     if (pick() == GEMM_AVX512) {
-        vt_gemm_args g = {ta, tb, M, N, K, lda, ldb, ldc, A, B, C, beta};
+        vt_gemm_args g = {ta, tb, M, N, K, lda, ldb, ldc, vt_gemm_rows_per_task(M, N), A, B, C, beta};
         vt_parallel_for(ctx, vt_gemm_tasks(&g), 1, run_tasks, &g);
         return;
     }

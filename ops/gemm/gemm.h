@@ -19,18 +19,27 @@ void vt_sgemm_ctx(vt_ctx *ctx, int ta, int tb, int M, int N, int K, const float 
 /* One call's operands. */
 typedef struct vt_gemm_args {
     int ta, tb, M, N, K, lda, ldb, ldc;
+    int mc;   /* rows of C per task (vt_gemm_rows_per_task) */
     const float *A, *B;
     float *C;
     float beta;
 } vt_gemm_args;
 
-/* Columns per panel and rows per task of the AVX-512 kernel. */
+/* Columns per panel of the AVX-512 kernel. */
 #define VT_GEMM_NR 32
-#define VT_GEMM_MC 64
+
+/* Rows of C per task. A task packs its panel of op(B) for every block of K it runs, so
+ * with enough panels to keep the threads busy (8 or more) one task takes all M rows and
+ * each panel is packed, and read from L2 or L3, once; with fewer, tasks of 64 rows split
+ * the work. Depends on the shape only, never on the thread count. */
+static inline int vt_gemm_rows_per_task(int M, int N) {
+    int panels = (N + VT_GEMM_NR - 1) / VT_GEMM_NR;
+    return panels >= 8 ? M : 64;
+}
 
 /* Tasks of a call: (row block, column panel) pairs, each written by one thread. */
 static inline size_t vt_gemm_tasks(const vt_gemm_args *g) {
-    size_t mb = ((size_t)g->M + VT_GEMM_MC - 1) / VT_GEMM_MC;
+    size_t mb = ((size_t)g->M + (size_t)g->mc - 1) / (size_t)g->mc;
     size_t nb = ((size_t)g->N + VT_GEMM_NR - 1) / VT_GEMM_NR;
     return mb * nb;
 }
