@@ -58,6 +58,41 @@ vt_tensor *vt_matmul_ta(vt_ctx *ctx, vt_tensor *a, vt_tensor *b) {
     return matmul(ctx, "vt_matmul_ta", a, b, 1, 0);
 }
 
+typedef struct {
+    int rows, cols;
+    const float *dy, *y;
+    float *dz, *db;
+} bias_grad_job;
+
+/* Columns [j0, j1) of every row: each column's sum runs over the rows in order, so the
+ * bits do not depend on how the columns are split. */
+static void bias_grad_cols(void *arg, size_t j0, size_t j1) {
+    const bias_grad_job *a = arg;
+    for (int r = 0; r < a->rows; r++) {
+        size_t o = (size_t)r * (size_t)a->cols;
+        const float *g = a->dy + o;
+        if (a->y) {
+            const float *y = a->y + o;
+            float *d = a->dz + o;
+            for (size_t j = j0; j < j1; j++) {
+                float v = g[j];   /* loaded on both sides of the select, so it vectorizes */
+                d[j] = y[j] > 0.0f ? v : 0.0f;
+            }
+            g = d;
+        }
+        if (a->db)
+            for (size_t j = j0; j < j1; j++) a->db[j] += g[j];
+    }
+}
+
+void vt_linear_bias_grad(vt_ctx *ctx, int rows, int cols, const float *dy, const float *y,
+                         float *dz, float *db) {
+    if (!db && !y) return;
+    bias_grad_job a = {rows, cols, dy, y, dz, db};
+    /* Strips of 64 columns: a strip of 128 rows is 32 KiB of dy. */
+    vt_parallel_for(ctx, (size_t)cols, 64, bias_grad_cols, &a);
+}
+
 /* y = x w + b: dx = dy wᵀ, dw = xᵀ dy, db = Σ_rows dy. */
 static void linear_backward(vt_ctx *ctx, vt_node *node) {
     vt_tensor *x = node->in[0], *w = node->in[1], *b = node->n_in > 2 ? node->in[2] : NULL;
@@ -68,15 +103,11 @@ static void linear_backward(vt_ctx *ctx, vt_node *node) {
         vt_sgemm_ctx(ctx, 0, 1, B, Din, H, y->grad, H, w->data, H, 1.0f, gx, Din);
     if (gw)
         vt_sgemm_ctx(ctx, 1, 0, Din, H, B, x->data, Din, y->grad, H, 1.0f, gw, H);
-    if (gb)
-        for (int r = 0; r < B; r++) {
-            const float *g = y->grad + (size_t)r * H;
-            for (int j = 0; j < H; j++) gb[j] += g[j];
-        }
+    vt_linear_bias_grad(ctx, B, H, y->grad, NULL, NULL, gb);
 }
 
 vt_tensor *vt_linear_unrecorded(vt_ctx *ctx, const char *op, vt_tensor *x, vt_tensor *w,
-                                vt_tensor *b) {
+                                vt_tensor *b, int relu) {
     vt_tensor *in[3] = {x, w, b};
     int n_in = b ? 3 : 2;
     if (!vt_check_all(ctx, op, n_in, in)) return vt_poison(ctx, op);
@@ -89,15 +120,14 @@ vt_tensor *vt_linear_unrecorded(vt_ctx *ctx, const char *op, vt_tensor *x, vt_te
     }
     vt_tensor *y = vt_out2(ctx, B, H, n_in, in);
     if (vt_is_poison(y)) return y;
-    if (b)
-        for (int r = 0; r < B; r++) memcpy(y->data + (size_t)r * H, b->data, H * sizeof(float));
-    vt_sgemm_ctx(ctx, 0, 0, B, H, Din, x->data, Din, w->data, H, b ? 1.0f : 0.0f, y->data, H);
+    vt_sgemm_bias_ctx(ctx, B, H, Din, x->data, Din, w->data, H, b ? b->data : NULL, relu,
+                      y->data, H);
     return y;
 }
 
 vt_tensor *vt_linear(vt_ctx *ctx, vt_tensor *x, vt_tensor *w, vt_tensor *b) {
     const char *op = "vt_linear";
-    vt_tensor *y = vt_linear_unrecorded(ctx, op, x, w, b);
+    vt_tensor *y = vt_linear_unrecorded(ctx, op, x, w, b, 0);
     if (!vt_is_poison(y)) vt_record(ctx, op, y, linear_backward, b ? 3 : 2, (vt_tensor *[]){x, w, b}, 0);
     return y;
 }

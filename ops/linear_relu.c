@@ -1,18 +1,11 @@
-/* y = relu(x w + b) as one op: the bias, the product and the rectifier write y in one
- * pass after the GEMM, and the backward masks dy, sums the bias gradient and feeds
- * both GEMMs from one buffer. Saves vt_linear + vt_relu's extra B x H tensor, its
+/* y = relu(x w + b) as one op: the GEMM's last pass over y adds the bias and applies the
+ * rectifier, and the backward masks dy, sums the bias gradient and feeds both GEMMs
+ * from one buffer. Saves vt_linear + vt_relu's extra B x H tensor, its
  * gradient, and two element-wise passes per hidden layer. */
 #include "ops/gemm/gemm.h"
 #include "ops/linear.h"
 #include "vtape/opkit.h"
 #include <string.h>
-
-typedef struct { float *y; size_t n; } relu_job;
-
-static void relu_inplace(void *arg, size_t b, size_t e) {
-    float *y = ((relu_job *)arg)->y;
-    for (size_t i = b; i < e; i++) y[i] = y[i] > 0.0f ? y[i] : 0.0f;
-}
 
 /* dz = dy where y > 0 (z = x w + b, y = relu(z): y > 0 exactly when z > 0);
  * dx += dz wᵀ, dw += xᵀ dz, db += Σ_rows dz. */
@@ -23,26 +16,15 @@ static void linear_relu_backward(vt_ctx *ctx, vt_node *node) {
     float *gx = vt_grad(ctx, x), *gw = vt_grad(ctx, w), *gb = b ? vt_grad(ctx, b) : NULL;
     float *dz = vt_arena_alloc(ctx, (size_t)B * H * sizeof(float));
     if (!dz) return;   /* the context error is set */
-    for (int r = 0; r < B; r++) {
-        const float *yr = y->data + (size_t)r * H, *gr = y->grad + (size_t)r * H;
-        float *dr = dz + (size_t)r * H;
-        for (int j = 0; j < H; j++) {
-            float g = gr[j];   /* loaded on both sides of the select, so it vectorizes */
-            dr[j] = yr[j] > 0.0f ? g : 0.0f;
-        }
-        if (gb)
-            for (int j = 0; j < H; j++) gb[j] += dr[j];
-    }
+    vt_linear_bias_grad(ctx, B, H, y->grad, y->data, dz, gb);
     if (gx) vt_sgemm_ctx(ctx, 0, 1, B, Din, H, dz, H, w->data, H, 1.0f, gx, Din);
     if (gw) vt_sgemm_ctx(ctx, 1, 0, Din, H, B, x->data, Din, dz, H, 1.0f, gw, H);
 }
 
 vt_tensor *vt_linear_relu(vt_ctx *ctx, vt_tensor *x, vt_tensor *w, vt_tensor *b) {
     const char *op = "vt_linear_relu";
-    vt_tensor *y = vt_linear_unrecorded(ctx, op, x, w, b);
+    vt_tensor *y = vt_linear_unrecorded(ctx, op, x, w, b, 1);
     if (vt_is_poison(y)) return y;
-    relu_job j = {y->data, vt_numel(y)};
-    vt_parallel_for(ctx, j.n, VT_GRAIN, relu_inplace, &j);
     vt_record(ctx, op, y, linear_relu_backward, b ? 3 : 2, (vt_tensor *[]){x, w, b}, 0);
     return y;
 }

@@ -287,6 +287,21 @@ Test(rng, randn_streams_and_steps) {
     vt_ctx_free(ctx);
 }
 
+/* vt_randn splits its draws over the pool: the values of one vt_philox_normal call for
+ * any thread count (3 000 draws: chunks of 1 024 and a ragged tail). */
+Test(rng, randn_is_one_philox_call_for_any_thread_count) {
+    enum { R = 30, C = 100 };
+    static float want[R * C];
+    for (int t = 1; t <= 3; t++) {
+        vt_ctx *ctx = new_ctx(t);
+        vt_ctx_set_step(ctx, 7);
+        vt_tensor *a = vt_randn(ctx, R, C);
+        if (t == 1) vt_philox_normal(vt_ctx_seed(ctx), 7, 0, 0, R * C, want);
+        cr_assert_arr_eq(a->data, want, sizeof want, "threads %d", t);
+        vt_ctx_free(ctx);
+    }
+}
+
 /* ---- threads: the same bits for any thread count ---- */
 static void run_ops(vt_ctx *ctx, vt_tensor **out, float *grad) {
     enum { R = 300, C = 784 };

@@ -2,7 +2,8 @@
  * of the AVX-512 kernel (row tails < 8, column tails < 32 and < 16, K beyond one
  * 256-step block, transposed operands with ragged 16 x 16 transpose blocks), beta 0 on
  * a C full of NaN (BLAS semantics: C is not read), beta 1 and other betas; and the
- * thread-count determinism of the kernel (bit-identical C for 1, 2 and 3 threads).
+ * thread-count determinism of the kernel (bit-identical C for 1, 2 and 3 threads); the
+ * bias + rectifier epilogue against its composition.
  * Gradients through the products are checked in test_gradcheck_ops.c, on whichever
  * backend this CPU selects. */
 #include <criterion/criterion.h>
@@ -96,6 +97,50 @@ Test(gemm, avx512_identical_for_any_thread_count) {
     }
     cr_assert_eq(memcmp(C[0], C[1], sizeof C[0]), 0);
     cr_assert_eq(memcmp(C[0], C[2], sizeof C[0]), 0);
+    vt_gemm_use("auto");
+}
+
+/* vt_sgemm_bias_ctx (bias and rectifier in the kernel's last pass) gives the bits of
+ * copying the bias into C, vt_sgemm_ctx with beta 1, then the rectifier, on both
+ * backends: every edge shape, K = 0, no bias, and a NaN row of A (the rectifier maps
+ * NaN to 0 either way). C starts as NaN: its old values must not be read. */
+static void check_bias_epilogue(const char *name) {
+    vt_ctx *ctx = vt_ctx_new(&(vt_ctx_opts){.threads = 2});
+    static const int extra[][3] = {{5, 40, 0}, {70, 300, 3}};
+    size_t n_shapes = sizeof SHAPES / sizeof SHAPES[0], n_all = n_shapes + 2;
+    for (size_t s = 0; s < n_all; s++) {
+        const int *sh = s < n_shapes ? SHAPES[s] : extra[s - n_shapes];
+        int M = sh[0], N = sh[1], K = sh[2];
+        float *A = malloc(sizeof(float) * M * (K + 1)), *B = malloc(sizeof(float) * (K + 1) * N);
+        float *bias = malloc(sizeof(float) * N), *C = malloc(sizeof(float) * M * N);
+        float *W = malloc(sizeof(float) * M * N);
+        vt_test_fill_normal(A, (size_t)M * K, 1.0f, 41 + s);
+        vt_test_fill_normal(B, (size_t)K * N, 1.0f, 43 + s);
+        vt_test_fill_normal(bias, (size_t)N, 1.0f, 47 + s);
+        if (K > 0 && M > 2) A[(size_t)2 * K] = NAN;
+        for (int with_bias = 0; with_bias < 2; with_bias++)
+            for (int relu = 0; relu < 2; relu++) {
+                const float *b = with_bias ? bias : NULL;
+                for (int i = 0; i < M; i++)
+                    for (int j = 0; j < N; j++) W[(size_t)i * N + j] = b ? b[j] : 0.0f;
+                vt_sgemm_ctx(ctx, 0, 0, M, N, K, A, K, B, N, 1.0f, W, N);
+                if (relu)
+                    for (int i = 0; i < M * N; i++) W[i] = W[i] > 0.0f ? W[i] : 0.0f;
+                for (int i = 0; i < M * N; i++) C[i] = NAN;
+                vt_sgemm_bias_ctx(ctx, M, N, K, A, K, B, N, b, relu, C, N);
+                cr_assert_eq(memcmp(C, W, sizeof(float) * M * N), 0,
+                             "%s %dx%dx%d bias %d relu %d: not the bits of the composition",
+                             name, M, N, K, with_bias, relu);
+            }
+        free(A), free(B), free(bias), free(C), free(W);
+    }
+    vt_ctx_free(ctx);
+}
+
+Test(gemm, bias_relu_epilogue_is_the_composition) {
+    cr_assert_eq(vt_gemm_use("openblas"), 0);
+    check_bias_epilogue("openblas");
+    if (vt_gemm_use("avx512") == 0) check_bias_epilogue("avx512");
     vt_gemm_use("auto");
 }
 

@@ -58,8 +58,9 @@ double gemm_seconds;          /* vtape calls GEMMs from the calling thread only 
 long gemm_calls;
 double gemm_flops;
 
-/* Every matrix product of vtape goes through ops/gemm's vt_sgemm_ctx (AVX-512 kernel
- * or OpenBLAS); the wrap times it whichever backend runs. */
+/* Every matrix product of vtape goes through ops/gemm's vt_sgemm_ctx or
+ * vt_sgemm_bias_ctx (AVX-512 kernel or OpenBLAS); the wraps time them whichever backend
+ * runs. */
 void __real_vt_sgemm_ctx(vt_ctx *ctx, int ta, int tb, int m, int n, int k, const float *a,
                          int lda, const float *b, int ldb, float beta, float *c, int ldc);
 void __wrap_vt_sgemm_ctx(vt_ctx *ctx, int ta, int tb, int m, int n, int k, const float *a,
@@ -68,6 +69,23 @@ void __wrap_vt_sgemm_ctx(vt_ctx *ctx, int ta, int tb, int m, int n, int k, const
                          int lda, const float *b, int ldb, float beta, float *c, int ldc) {
     double t0 = bench_now();
     __real_vt_sgemm_ctx(ctx, ta, tb, m, n, k, a, lda, b, ldb, beta, c, ldc);
+    gemm_seconds += bench_now() - t0;
+    gemm_calls++;
+    gemm_flops += 2.0 * (double)m * (double)n * (double)k;
+}
+
+/* A linear layer's forward: the product with its bias and rectifier epilogue. */
+void __real_vt_sgemm_bias_ctx(vt_ctx *ctx, int m, int n, int k, const float *a, int lda,
+                              const float *b, int ldb, const float *bias, int relu, float *c,
+                              int ldc);
+void __wrap_vt_sgemm_bias_ctx(vt_ctx *ctx, int m, int n, int k, const float *a, int lda,
+                              const float *b, int ldb, const float *bias, int relu, float *c,
+                              int ldc);
+void __wrap_vt_sgemm_bias_ctx(vt_ctx *ctx, int m, int n, int k, const float *a, int lda,
+                              const float *b, int ldb, const float *bias, int relu, float *c,
+                              int ldc) {
+    double t0 = bench_now();
+    __real_vt_sgemm_bias_ctx(ctx, m, n, k, a, lda, b, ldb, bias, relu, c, ldc);
     gemm_seconds += bench_now() - t0;
     gemm_calls++;
     gemm_flops += 2.0 * (double)m * (double)n * (double)k;

@@ -74,10 +74,11 @@ static void pack_b(const vt_gemm_args *g, int k0, int kc, int j0, int n, float *
     }
 }
 
-/* C[0..mr) x [0..n) (+)= op(A)[0..mr) x [k0, k0 + kc) . buf; acc: add to C, else set. */
+/* C[0..mr) x [0..n) (+)= op(A)[0..mr) x [k0, k0 + kc) . buf; acc: add to C, else set,
+ * adding bias[0..n) (when not NULL) to every row; relu: then clamp at 0. */
 static inline __attribute__((always_inline)) void
 micro(const vt_gemm_args *g, int ta, int i0, int mr, int k0, int kc, int j0, int n,
-      const float *buf, int acc) {
+      const float *buf, int acc, const float *bias, int relu) {
     /* Every loop over i is unrolled, so c[][] lives in 16 registers. */
     __m512 c[MR][2];
 #pragma GCC unroll 8
@@ -101,6 +102,11 @@ micro(const vt_gemm_args *g, int ta, int i0, int mr, int k0, int kc, int j0, int
     }
     const __mmask16 lo = (__mmask16)(n >= 16 ? 0xffff : (1u << n) - 1);
     const __mmask16 hi = (__mmask16)(n >= 32 ? 0xffff : n > 16 ? (1u << (n - 16)) - 1 : 0);
+    __m512 b0 = _mm512_setzero_ps(), b1 = _mm512_setzero_ps();
+    if (!acc && bias) {
+        b0 = _mm512_maskz_loadu_ps(lo, bias);
+        b1 = _mm512_maskz_loadu_ps(hi, bias + 16);
+    }
 #pragma GCC unroll 8
     for (int i = 0; i < MR; i++) {
         if (i >= mr) break;
@@ -108,6 +114,13 @@ micro(const vt_gemm_args *g, int ta, int i0, int mr, int k0, int kc, int j0, int
         if (acc) {
             c[i][0] = _mm512_add_ps(c[i][0], _mm512_maskz_loadu_ps(lo, ci));
             c[i][1] = _mm512_add_ps(c[i][1], _mm512_maskz_loadu_ps(hi, ci + 16));
+        } else if (bias) {
+            c[i][0] = _mm512_add_ps(c[i][0], b0);
+            c[i][1] = _mm512_add_ps(c[i][1], b1);
+        }
+        if (relu) {
+            c[i][0] = _mm512_max_ps(c[i][0], _mm512_setzero_ps());
+            c[i][1] = _mm512_max_ps(c[i][1], _mm512_setzero_ps());
         }
         _mm512_mask_storeu_ps(ci, lo, c[i][0]);
         _mm512_mask_storeu_ps(ci + 16, hi, c[i][1]);
@@ -116,12 +129,12 @@ micro(const vt_gemm_args *g, int ta, int i0, int mr, int k0, int kc, int j0, int
 
 /* Two copies of the micro-kernel, with op(A)'s layout known at compile time. */
 static void micro_n(const vt_gemm_args *g, int i0, int mr, int k0, int kc, int j0, int n,
-                    const float *buf, int acc) {
-    micro(g, 0, i0, mr, k0, kc, j0, n, buf, acc);
+                    const float *buf, int acc, const float *bias, int relu) {
+    micro(g, 0, i0, mr, k0, kc, j0, n, buf, acc, bias, relu);
 }
 static void micro_t(const vt_gemm_args *g, int i0, int mr, int k0, int kc, int j0, int n,
-                    const float *buf, int acc) {
-    micro(g, 1, i0, mr, k0, kc, j0, n, buf, acc);
+                    const float *buf, int acc, const float *bias, int relu) {
+    micro(g, 1, i0, mr, k0, kc, j0, n, buf, acc, bias, relu);
 }
 
 /* beta = 0 on a C that holds NaN must still give op(A) op(B), as BLAS does. */
@@ -132,11 +145,22 @@ static void scale_c(const vt_gemm_args *g, int i0, int m, int j0, int n) {
     }
 }
 
+/* K = 0: C is the bias (beta is 0 then), clamped by the rectifier. */
+static void epilogue_only(const vt_gemm_args *g, int i0, int m, int j0, int n) {
+    for (int i = i0; i < i0 + m; i++) {
+        float *c = g->C + (size_t)i * g->ldc + j0;
+        for (int j = 0; j < n; j++) {
+            float v = c[j] + (g->bias ? g->bias[j0 + j] : 0.0f);
+            c[j] = g->relu && !(v > 0.0f) ? 0.0f : v;
+        }
+    }
+}
+
 void vt_gemm_avx512_tasks(const vt_gemm_args *g, size_t t0, size_t t1) {
     _Alignas(64) float buf[KC * NR];
     const size_t mb = ((size_t)g->M + (size_t)g->mc - 1) / (size_t)g->mc;
-    void (*kern)(const vt_gemm_args *, int, int, int, int, int, int, const float *, int) =
-        g->ta ? micro_t : micro_n;
+    void (*kern)(const vt_gemm_args *, int, int, int, int, int, int, const float *, int,
+                 const float *, int) = g->ta ? micro_t : micro_n;
     for (size_t t = t0; t < t1; t++) {
         int i0 = (int)(t % mb) * g->mc, j0 = (int)(t / mb) * NR;
         int m = g->M - i0 < g->mc ? g->M - i0 : g->mc;
@@ -146,13 +170,17 @@ void vt_gemm_avx512_tasks(const vt_gemm_args *g, size_t t0, size_t t1) {
         if (g->beta != 0.0f && g->beta != 1.0f) scale_c(g, i0, m, j0, n);
         if (g->K == 0) {
             if (!acc) scale_c(g, i0, m, j0, n);
+            if (g->bias || g->relu) epilogue_only(g, i0, m, j0, n);
             continue;
         }
+        /* The bias joins the first block's sums, the rectifier the last block's. */
+        const float *bias = g->bias ? g->bias + j0 : NULL;
         for (int k0 = 0; k0 < g->K; k0 += KC) {
-            int kc = g->K - k0 < KC ? g->K - k0 : KC;
+            int kc = g->K - k0 < KC ? g->K - k0 : KC, last = k0 + kc >= g->K;
             pack_b(g, k0, kc, j0, n, buf);
             for (int i = i0; i < i0 + m; i += MR)
-                kern(g, i, i0 + m - i < MR ? i0 + m - i : MR, k0, kc, j0, n, buf, acc);
+                kern(g, i, i0 + m - i < MR ? i0 + m - i : MR, k0, kc, j0, n, buf, acc, bias,
+                     last && g->relu);
             acc = 1;
         }
     }

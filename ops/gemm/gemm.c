@@ -49,11 +49,35 @@ void vt_sgemm_ctx(vt_ctx *ctx, int ta, int tb, int M, int N, int K, const float 
     if (M <= 0 || N <= 0) return;
 #if defined(VT_HAVE_X86_SIMD)
     if (pick() == GEMM_AVX512) {
-        vt_gemm_args g = {ta, tb, M, N, K, lda, ldb, ldc, vt_gemm_rows_per_task(M, N), A, B, C, beta};
+        vt_gemm_args g = {ta, tb, M, N, K, lda, ldb, ldc, vt_gemm_rows_per_task(M, N),
+                          A, B, C, beta, NULL, 0};
         vt_parallel_for(ctx, vt_gemm_tasks(&g), 1, run_tasks, &g);
         return;
     }
 #endif
     cblas_sgemm(CblasRowMajor, ta ? CblasTrans : CblasNoTrans, tb ? CblasTrans : CblasNoTrans,
                 M, N, K, 1.0f, A, lda, B, ldb, beta, C, ldc);
+}
+
+void vt_sgemm_bias_ctx(vt_ctx *ctx, int M, int N, int K, const float *A, int lda,
+                       const float *B, int ldb, const float *bias, int relu, float *C, int ldc) {
+    if (M <= 0 || N <= 0) return;
+#if defined(VT_HAVE_X86_SIMD)
+    if (pick() == GEMM_AVX512) {
+        vt_gemm_args g = {0, 0, M, N, K, lda, ldb, ldc, vt_gemm_rows_per_task(M, N),
+                          A, B, C, 0.0f, bias, relu};
+        vt_parallel_for(ctx, vt_gemm_tasks(&g), 1, run_tasks, &g);
+        return;
+    }
+#endif
+    if (bias)
+        for (int i = 0; i < M; i++) memcpy(C + (size_t)i * ldc, bias, (size_t)N * sizeof *C);
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, M, N, K, 1.0f, A, lda, B, ldb,
+                bias ? 1.0f : 0.0f, C, ldc);
+    if (relu)
+        for (int i = 0; i < M; i++)
+            for (int j = 0; j < N; j++) {
+                float *c = C + (size_t)i * ldc + j;
+                *c = *c > 0.0f ? *c : 0.0f;
+            }
 }

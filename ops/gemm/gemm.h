@@ -14,6 +14,13 @@
 void vt_sgemm_ctx(vt_ctx *ctx, int ta, int tb, int M, int N, int K, const float *A, int lda,
                   const float *B, int ldb, float beta, float *C, int ldc);
 
+/* C = A B + bias, then max(C, 0) when relu: a linear layer's forward in one pass over
+ * C (A is M x K, B is K x N, neither transposed; bias is 1 x N or NULL; C's old values
+ * are ignored). The same bits as copying bias into C's rows, vt_sgemm_ctx with beta 1,
+ * then the rectifier. */
+void vt_sgemm_bias_ctx(vt_ctx *ctx, int M, int N, int K, const float *A, int lda,
+                       const float *B, int ldb, const float *bias, int relu, float *C, int ldc);
+
 /* --- between gemm.c and the kernels --- */
 
 /* One call's operands. */
@@ -23,6 +30,8 @@ typedef struct vt_gemm_args {
     const float *A, *B;
     float *C;
     float beta;
+    const float *bias;   /* epilogue (vt_sgemm_bias_ctx): beta is 0 when bias is set */
+    int relu;
 } vt_gemm_args;
 
 /* Columns per panel of the AVX-512 kernel. */
