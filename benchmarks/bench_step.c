@@ -167,6 +167,7 @@ static int setup(bench *b, const options *opt, vt_dataset *train) {
         return 1;
     }
     vt_optim_set_ctx(b->opt, b->ctx);   /* Adam on vtape's threads too */
+    vt_batcher_set_ctx(b->batcher, b->ctx);   /* and the binarization, as vtape train */
     vt_batcher_start_epoch(b->batcher, 0);
     return 0;
 }

@@ -22,6 +22,7 @@ struct vt_batcher {
     size_t n_batches;
     size_t next_batch;
     uint64_t epoch;
+    vt_ctx *ctx;         /* vt_batcher_set_ctx: whose threads fill the rows, or NULL */
 };
 
 /* Uniform in [0, bound) without modulo bias: reject the few values of the top,
@@ -107,19 +108,24 @@ VT_WIDE_LOOP static void bernoulli_row(uint64_t s, const float *restrict p, floa
     }
 }
 
-size_t vt_batcher_next(vt_batcher *b, float *x, uint8_t *labels) {
-    if (!b || b->next_batch >= b->n_batches) return 0;
+typedef struct {
+    const vt_batcher *b;
+    float *x;
+    size_t start;   /* the batch's first position in the epoch's order */
+    uint64_t s;     /* the dynamic binarization's stream at the batch's first row */
+} fill_job;
+
+/* Rows [r0, r1) of the batch. Row r's draws start at s + r dim golden, wherever the
+ * rows are split, so the bits are those of one pass. */
+static void fill_rows(void *arg, size_t r0, size_t r1) {
+    const fill_job *j = arg;
+    const vt_batcher *b = j->b;
     const vt_dataset *ds = b->ds;
-    size_t batch = b->next_batch++, dim = (size_t)ds->dim;
-    size_t start = batch * b->opts.batch_size;
-    size_t rows = ds->n - start < b->opts.batch_size ? ds->n - start : b->opts.batch_size;
-    uint64_t s = vt_stream_key(b->opts.seed, STREAM_DYNAMIC, b->epoch, batch);
-    for (size_t r = 0; r < rows; r++) {
-        size_t ex = b->order[start + r];
-        if (labels && ds->labels) labels[r] = ds->labels[ex];
-        if (!x) continue;
+    size_t dim = (size_t)ds->dim;
+    for (size_t r = r0; r < r1; r++) {
+        size_t ex = b->order[j->start + r];
         const float *p = ds->pixels + ex * dim;
-        float *out = x + r * dim;
+        float *out = j->x + r * dim;
         switch (b->opts.binarize) {
         case VT_BIN_NONE:
             memcpy(out, p, dim * sizeof *out);
@@ -128,15 +134,32 @@ size_t vt_batcher_next(vt_batcher *b, float *x, uint8_t *labels) {
             for (size_t k = 0; k < dim; k++) out[k] = b->bits[ex * dim + k];
             break;
         case VT_BIN_DYNAMIC:
-            bernoulli_row(s, p, out, dim);
-            s += (uint64_t)dim * VT_GOLDEN64;
+            bernoulli_row(j->s + (uint64_t)(r * dim) * VT_GOLDEN64, p, out, dim);
             break;
         case VT_BIN_THRESHOLD:
             for (size_t k = 0; k < dim; k++) out[k] = p[k] > 0.5f;
             break;
         }
     }
+}
+
+size_t vt_batcher_next(vt_batcher *b, float *x, uint8_t *labels) {
+    if (!b || b->next_batch >= b->n_batches) return 0;
+    const vt_dataset *ds = b->ds;
+    size_t batch = b->next_batch++;
+    size_t start = batch * b->opts.batch_size;
+    size_t rows = ds->n - start < b->opts.batch_size ? ds->n - start : b->opts.batch_size;
+    if (labels && ds->labels)
+        for (size_t r = 0; r < rows; r++) labels[r] = ds->labels[b->order[start + r]];
+    if (x) {
+        fill_job j = {b, x, start, vt_stream_key(b->opts.seed, STREAM_DYNAMIC, b->epoch, batch)};
+        vt_parallel_for(b->ctx, rows, 8, fill_rows, &j);
+    }
     return rows;
+}
+
+void vt_batcher_set_ctx(vt_batcher *b, vt_ctx *ctx) {
+    if (b) b->ctx = ctx;
 }
 
 size_t vt_batcher_batches_per_epoch(const vt_batcher *b) { return b->n_batches; }

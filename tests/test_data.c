@@ -403,6 +403,37 @@ Test(data, shuffle_is_a_reproducible_permutation_that_changes_per_epoch) {
     vt_dataset_free(&ds);
 }
 
+/* Rows filled on a context's threads (vt_batcher_set_ctx) are the bits of the calling
+ * thread's pass, for every binarization, 2 and 3 threads, and a ragged last batch. */
+Test(data, batches_are_the_same_on_a_contexts_threads) {
+    enum { n = 45, bs = 20 };
+    vt_dataset ds = synthetic(n);
+    static float want[(n / bs + 1) * bs * BD], got[bs * BD];
+    for (int mode = VT_BIN_NONE; mode <= VT_BIN_THRESHOLD; mode++)
+        for (int threads = 2; threads <= 3; threads++) {
+            vt_batcher_opts o = {.batch_size = bs, .seed = 5, .binarize = (vt_binarize)mode};
+            vt_batcher *a = vt_batcher_new(&ds, &o, NULL), *b = vt_batcher_new(&ds, &o, NULL);
+            vt_ctx *ctx = vt_ctx_new(&(vt_ctx_opts){.threads = threads});
+            cr_assert(a && b && ctx);
+            vt_batcher_set_ctx(b, ctx);
+            for (uint64_t epoch = 0; epoch < 2; epoch++) {
+                vt_batcher_start_epoch(a, epoch), vt_batcher_start_epoch(b, epoch);
+                size_t rows, batches = 0;
+                while ((rows = vt_batcher_next(a, want, NULL)) > 0) {
+                    cr_assert_eq(vt_batcher_next(b, got, NULL), rows);
+                    cr_assert_arr_eq(got, want, rows * BD * sizeof *got,
+                                     "mode %d, %d threads, epoch %d, batch %zu", mode, threads,
+                                     (int)epoch, batches);
+                    batches++;
+                }
+                cr_assert_eq(batches, 3);
+            }
+            vt_batcher_free(a), vt_batcher_free(b);
+            vt_ctx_free(ctx);
+        }
+    vt_dataset_free(&ds);
+}
+
 Test(data, in_order_copies_rows_and_labels) {
     enum { n = 25, bs = 8 };
     vt_dataset ds = synthetic(n);

@@ -144,6 +144,7 @@ int cli_train_build_model(train_run *r) {
     r->rs.blas_threads = o->blas_threads;
     r->tr.ctx = vt_ctx_new(&(vt_ctx_opts){.seed = r->state.seed, .threads = o->threads});
     vt_optim_set_ctx(r->tr.opt, r->tr.ctx);   /* Adam on the same threads as the step */
+    vt_batcher_set_ctx(r->tr.batcher, r->tr.ctx);   /* and the batch's binarization */
     if (!r->tr.ctx) return cli_fail(CMD, CLI_EXIT_FAIL, "out of memory");
     vt_ctx_set_step(r->tr.ctx, r->state.noise_step);   /* resumed noise continues */
     r->tr.step = (long)r->state.step;

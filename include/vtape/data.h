@@ -29,6 +29,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "vtape/core.h"
 #include "vtape/error.h"
 #include "vtape/names.h"
 
@@ -166,6 +167,10 @@ void vt_batcher_start_epoch(vt_batcher *b, uint64_t epoch);
  * batch_size rows. Returns rows (batch_size, or fewer for the last batch), 0 at the
  * end of the epoch. */
 size_t vt_batcher_next(vt_batcher *b, float *x, uint8_t *labels);
+/* Copy and binarize the rows on ctx's worker threads (vt_ctx_opts.threads; ctx must
+ * outlive b, or call again with NULL). Each row's draws depend on its place in the
+ * batch only, so the batch is the same for any thread count. */
+void vt_batcher_set_ctx(vt_batcher *b, vt_ctx *ctx);
 size_t vt_batcher_batches_per_epoch(const vt_batcher *b);
 size_t vt_batcher_batch_size(const vt_batcher *b);
 
