@@ -1,15 +1,18 @@
 /* vtape's AVX-512 matrix product (compiled with -mavx512f -mfma; called only when the
  * CPU has AVX-512F). A task is mc rows x one panel of NR = 32 columns of C. For each
  * block of KC steps of K it packs op(B)'s KC x 32 block into a buffer on the stack
- * (32 KiB: stays in L1 while every row group of the task reuses it), then an 8 x 32
- * micro-kernel keeps 16 zmm accumulators and broadcasts op(A) straight from memory.
+ * (32 KiB: stays in L1 while every row group of the task reuses it), then a 12 x 32
+ * micro-kernel keeps 24 zmm accumulators and broadcasts op(A) straight from memory
+ * (an 8 x 32 copy takes row tails of 8 or fewer). 12 rows measured 2-5 % faster per
+ * shape than 8: 14 loads per 24 FMAs instead of 10 per 16.
  * Every C element is summed over k in increasing order, in KC blocks, whatever task
  * or thread computes it: results do not depend on the thread count. */
 #include "ops/gemm/gemm.h"
 #include <immintrin.h>
 
 #define NR VT_GEMM_NR
-#define MR 8
+#define MR 12   /* rows of the main micro-kernel: 24 accumulators of 32 zmm */
+#define MR_TAIL 8
 #define KC 256
 
 /* r[k][j] = r[j][k] for a 16 x 16 block (unpack, then 128-bit lane shuffles). */
@@ -77,24 +80,24 @@ static void pack_b(const vt_gemm_args *g, int k0, int kc, int j0, int n, float *
 /* C[0..mr) x [0..n) (+)= op(A)[0..mr) x [k0, k0 + kc) . buf; acc: add to C, else set,
  * adding bias[0..n) (when not NULL) to every row; relu: then clamp at 0. */
 static inline __attribute__((always_inline)) void
-micro(const vt_gemm_args *g, int ta, int i0, int mr, int k0, int kc, int j0, int n,
-      const float *buf, int acc, const float *bias, int relu) {
+micro(const vt_gemm_args *g, int ta, const int rows, int i0, int mr, int k0, int kc, int j0,
+      int n, const float *buf, int acc, const float *bias, int relu) {
     /* Every loop over i is unrolled, so c[][] lives in 16 registers. */
     __m512 c[MR][2];
-#pragma GCC unroll 8
-    for (int i = 0; i < MR; i++) c[i][0] = c[i][1] = _mm512_setzero_ps();
+#pragma GCC unroll 12
+    for (int i = 0; i < rows; i++) c[i][0] = c[i][1] = _mm512_setzero_ps();
     /* Rows past mr repeat the last row (in registers only; never stored). */
     const float *a[MR];
-#pragma GCC unroll 8
-    for (int i = 0; i < MR; i++) {
+#pragma GCC unroll 12
+    for (int i = 0; i < rows; i++) {
         int r = i0 + (i < mr ? i : mr - 1);
         a[i] = ta ? g->A + (size_t)k0 * g->lda + r : g->A + (size_t)r * g->lda + k0;
     }
     const size_t step = ta ? (size_t)g->lda : 1;
     for (int k = 0; k < kc; k++) {
         __m512 b0 = _mm512_load_ps(buf + k * NR), b1 = _mm512_load_ps(buf + k * NR + 16);
-#pragma GCC unroll 8
-        for (int i = 0; i < MR; i++) {
+#pragma GCC unroll 12
+        for (int i = 0; i < rows; i++) {
             __m512 ai = _mm512_set1_ps(a[i][k * step]);
             c[i][0] = _mm512_fmadd_ps(ai, b0, c[i][0]);
             c[i][1] = _mm512_fmadd_ps(ai, b1, c[i][1]);
@@ -107,8 +110,8 @@ micro(const vt_gemm_args *g, int ta, int i0, int mr, int k0, int kc, int j0, int
         b0 = _mm512_maskz_loadu_ps(lo, bias);
         b1 = _mm512_maskz_loadu_ps(hi, bias + 16);
     }
-#pragma GCC unroll 8
-    for (int i = 0; i < MR; i++) {
+#pragma GCC unroll 12
+    for (int i = 0; i < rows; i++) {
         if (i >= mr) break;
         float *ci = g->C + (size_t)(i0 + i) * g->ldc + j0;
         if (acc) {
@@ -127,15 +130,19 @@ micro(const vt_gemm_args *g, int ta, int i0, int mr, int k0, int kc, int j0, int
     }
 }
 
-/* Two copies of the micro-kernel, with op(A)'s layout known at compile time. */
-static void micro_n(const vt_gemm_args *g, int i0, int mr, int k0, int kc, int j0, int n,
-                    const float *buf, int acc, const float *bias, int relu) {
-    micro(g, 0, i0, mr, k0, kc, j0, n, buf, acc, bias, relu);
-}
-static void micro_t(const vt_gemm_args *g, int i0, int mr, int k0, int kc, int j0, int n,
-                    const float *buf, int acc, const float *bias, int relu) {
-    micro(g, 1, i0, mr, k0, kc, j0, n, buf, acc, bias, relu);
-}
+/* Copies of the micro-kernel with op(A)'s layout and the row count known at compile
+ * time: 12 rows for the body, 8 for a tail of at most 8 rows. */
+typedef void micro_fn(const vt_gemm_args *, int, int, int, int, int, int, const float *, int,
+                      const float *, int);
+#define MICRO_COPY(name, ta, rows)                                                        \
+    static void name(const vt_gemm_args *g, int i0, int mr, int k0, int kc, int j0, int n, \
+                     const float *buf, int acc, const float *bias, int relu) {             \
+        micro(g, ta, rows, i0, mr, k0, kc, j0, n, buf, acc, bias, relu);                   \
+    }
+MICRO_COPY(micro_n, 0, MR)
+MICRO_COPY(micro_t, 1, MR)
+MICRO_COPY(micro_n_tail, 0, MR_TAIL)
+MICRO_COPY(micro_t_tail, 1, MR_TAIL)
 
 /* beta = 0 on a C that holds NaN must still give op(A) op(B), as BLAS does. */
 static void scale_c(const vt_gemm_args *g, int i0, int m, int j0, int n) {
@@ -159,8 +166,7 @@ static void epilogue_only(const vt_gemm_args *g, int i0, int m, int j0, int n) {
 void vt_gemm_avx512_tasks(const vt_gemm_args *g, size_t t0, size_t t1) {
     _Alignas(64) float buf[KC * NR];
     const size_t mb = ((size_t)g->M + (size_t)g->mc - 1) / (size_t)g->mc;
-    void (*kern)(const vt_gemm_args *, int, int, int, int, int, int, const float *, int,
-                 const float *, int) = g->ta ? micro_t : micro_n;
+    micro_fn *kern = g->ta ? micro_t : micro_n, *tail = g->ta ? micro_t_tail : micro_n_tail;
     for (size_t t = t0; t < t1; t++) {
         int i0 = (int)(t % mb) * g->mc, j0 = (int)(t / mb) * NR;
         int m = g->M - i0 < g->mc ? g->M - i0 : g->mc;
@@ -178,9 +184,11 @@ void vt_gemm_avx512_tasks(const vt_gemm_args *g, size_t t0, size_t t1) {
         for (int k0 = 0; k0 < g->K; k0 += KC) {
             int kc = g->K - k0 < KC ? g->K - k0 : KC, last = k0 + kc >= g->K;
             pack_b(g, k0, kc, j0, n, buf);
-            for (int i = i0; i < i0 + m; i += MR)
-                kern(g, i, i0 + m - i < MR ? i0 + m - i : MR, k0, kc, j0, n, buf, acc, bias,
-                     last && g->relu);
+            for (int i = i0; i < i0 + m; i += MR) {
+                int rest = i0 + m - i;
+                (rest <= MR_TAIL ? tail : kern)(g, i, rest < MR ? rest : MR, k0, kc, j0, n, buf,
+                                                acc, bias, last && g->relu);
+            }
             acc = 1;
         }
     }
