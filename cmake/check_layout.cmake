@@ -37,6 +37,7 @@ set(public_only cli examples benchmarks)
 set(private_dist ops)                 # the families' kernels use ops/vmath.h
 set(private_benchmarks ops)           # bench_gemm times the GEMM backends themselves
 set(private_optim core)               # Adam's loop is compiled wide with core/simd.h
+set(private_ops core)                 # so is a linear layer's bias gradient (core/simd.h)
 set(private_data core)                # the batch binarization, and huge pages for data sets
 
 set(bad "")

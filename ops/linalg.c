@@ -5,6 +5,8 @@
 #include "vtape/opkit.h"
 #include <string.h>
 
+#include "core/simd.h"
+
 typedef struct { int ta, tb; } matmul_aux;
 
 /* dA = dC op(B)ᵀ (or op(B) dCᵀ when A is transposed); dB = op(A)ᵀ dC (or dCᵀ op(A)). */
@@ -64,24 +66,38 @@ typedef struct {
     float *dz, *db;
 } bias_grad_job;
 
-/* Columns [j0, j1) of every row: each column's sum runs over the rows in order, so the
- * bits do not depend on how the columns are split. */
+/* Columns [j0, j1) of every row, at most BIAS_STRIP of them: each column's sum runs
+ * over the rows in order (in a register strip, stored once), so the bits do not depend
+ * on how the columns are split. */
+#define BIAS_STRIP 64
+VT_WIDE_LOOP static void bias_grad_strip(int rows, size_t cols, size_t w, const float *restrict dy,
+                            const float *restrict y, float *restrict dz, float *restrict db) {
+    float acc[BIAS_STRIP];
+    for (size_t j = 0; j < w; j++) acc[j] = db ? db[j] : 0.0f;
+    for (int r = 0; r < rows; r++) {
+        size_t o = (size_t)r * cols;
+        if (y) {
+            for (size_t j = 0; j < w; j++) {
+                float v = dy[o + j];   /* loaded on both sides of the select: vectorizes */
+                v = y[o + j] > 0.0f ? v : 0.0f;
+                dz[o + j] = v;
+                acc[j] += v;
+            }
+        } else {
+            for (size_t j = 0; j < w; j++) acc[j] += dy[o + j];
+        }
+    }
+    if (db)
+        for (size_t j = 0; j < w; j++) db[j] = acc[j];
+}
+
 static void bias_grad_cols(void *arg, size_t j0, size_t j1) {
     const bias_grad_job *a = arg;
-    for (int r = 0; r < a->rows; r++) {
-        size_t o = (size_t)r * (size_t)a->cols;
-        const float *g = a->dy + o;
-        if (a->y) {
-            const float *y = a->y + o;
-            float *d = a->dz + o;
-            for (size_t j = j0; j < j1; j++) {
-                float v = g[j];   /* loaded on both sides of the select, so it vectorizes */
-                d[j] = y[j] > 0.0f ? v : 0.0f;
-            }
-            g = d;
-        }
-        if (a->db)
-            for (size_t j = j0; j < j1; j++) a->db[j] += g[j];
+    size_t c = (size_t)a->cols;
+    for (size_t j = j0; j < j1; j += BIAS_STRIP) {
+        size_t w = j1 - j < BIAS_STRIP ? j1 - j : BIAS_STRIP;
+        bias_grad_strip(a->rows, c, w, a->dy + j, a->y ? a->y + j : NULL,
+                        a->dz ? a->dz + j : NULL, a->db ? a->db + j : NULL);
     }
 }
 
@@ -90,7 +106,7 @@ void vt_linear_bias_grad(vt_ctx *ctx, int rows, int cols, const float *dy, const
     if (!db && !y) return;
     bias_grad_job a = {rows, cols, dy, y, dz, db};
     /* Strips of 64 columns: a strip of 128 rows is 32 KiB of dy. */
-    vt_parallel_for(ctx, (size_t)cols, 64, bias_grad_cols, &a);
+    vt_parallel_for(ctx, (size_t)cols, BIAS_STRIP, bias_grad_cols, &a);
 }
 
 /* y = x w + b: dx = dy wᵀ, dw = xᵀ dy, db = Σ_rows dy. */
