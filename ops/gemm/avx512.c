@@ -94,14 +94,14 @@ micro(const vt_gemm_args *g, int ta, const int rows, int i0, int mr, int k0, int
         a[i] = ta ? g->A + (size_t)k0 * g->lda + r : g->A + (size_t)r * g->lda + k0;
     }
     const size_t step = ta ? (size_t)g->lda : 1;
-    if (acc) {   /* C is read after the k loop: start fetching it now */
+    /* C's tile is read (or written) after the k loop, and a weight gradient comes from
+     * memory: start fetching it now, so the latency hides behind the loop. */
 #pragma GCC unroll 12
-        for (int i = 0; i < rows; i++) {
-            if (i >= mr) break;
-            const char *ci = (const char *)(g->C + (size_t)(i0 + i) * g->ldc + j0);
-            _mm_prefetch(ci, _MM_HINT_T0);
-            _mm_prefetch(ci + 64, _MM_HINT_T0);
-        }
+    for (int i = 0; i < rows; i++) {
+        if (i >= mr) break;
+        const char *ci = (const char *)(g->C + (size_t)(i0 + i) * g->ldc + j0);
+        _mm_prefetch(ci, _MM_HINT_T0);
+        _mm_prefetch(ci + 64, _MM_HINT_T0);
     }
     for (int k = 0; k < kc; k++) {
         __m512 b0 = _mm512_load_ps(buf + k * NR), b1 = _mm512_load_ps(buf + k * NR + 16);
