@@ -117,7 +117,7 @@ void *vt_arena_alloc(vt_ctx *ctx, size_t bytes) {
 void vt_parallel_for(vt_ctx *ctx, size_t n, size_t grain, vt_range_fn fn, void *arg) {
     if (!fn) return;
     if (grain == 0) grain = 1;
-    if (!ctx || !ctx->pool || n <= grain) {
+    if (!ctx || !ctx->pool || n <= grain || vt_pool_in_chunk()) {
         /* Same chunk boundaries as the pool, so reductions match bit for bit. */
         for (size_t b = 0; b < n; b += grain) fn(arg, b, n - b > grain ? b + grain : n);
         return;

@@ -63,6 +63,8 @@ size_t vt_arena_bytes_cap(const vt_arena *a);
 vt_pool *vt_pool_new(int threads);
 void vt_pool_free(vt_pool *p);
 void vt_pool_run(vt_pool *p, size_t n, size_t grain, vt_range_fn fn, void *arg);
+/* 1 while the calling thread runs a chunk of some pool's job. */
+int vt_pool_in_chunk(void);
 
 vt_tensor *vt_null_ctx_poison(void);
 /* Anomaly mode: the first non-finite value of out's data (forward) or of the inputs'

@@ -97,6 +97,13 @@ static int claim(vt_pool *p, uint64_t job, int s, size_t *chunk) {
     }
 }
 
+/* Set while this thread runs a chunk: a vt_parallel_for inside a chunk (an op's range
+ * function that asks for a gradient, draws noise or calls another op) runs inline
+ * rather than re-entering the pool, whose one current job is the caller's. */
+static _Thread_local int in_chunk;
+
+int vt_pool_in_chunk(void) { return in_chunk; }
+
 /* Own share first, then the others' in turn. */
 static void run_chunks(vt_pool *p, uint64_t job, int self) {
     int n = p->n_workers + 1;
@@ -107,7 +114,9 @@ static void run_chunks(vt_pool *p, uint64_t job, int self) {
             /* The slot is stable: job + 2 cannot start before this chunk is done. */
             const pool_job *j = &p->slot[job & 1];
             size_t b = c * j->grain, e = b + j->grain < j->n ? b + j->grain : j->n;
+            in_chunk = 1;
             j->fn(j->arg, b, e);
+            in_chunk = 0;
             atomic_fetch_add_explicit(&p->done, 1, memory_order_release);
         }
     }

@@ -287,6 +287,31 @@ Test(rng, randn_streams_and_steps) {
     vt_ctx_free(ctx);
 }
 
+/* A range function may itself call vt_parallel_for (or an op, or vt_grad, that does):
+ * the inner call runs inline on the thread that runs the chunk, and every inner and
+ * outer index runs exactly once, for 2 and 3 threads. */
+typedef struct { vt_ctx *ctx; int *count; } nested_job;
+static void nested_inner(void *arg, size_t b, size_t e) {
+    int *count = arg;
+    for (size_t i = b; i < e; i++) __atomic_fetch_add(&count[i], 1, __ATOMIC_RELAXED);
+}
+static void nested_outer(void *arg, size_t b, size_t e) {
+    nested_job *j = arg;
+    for (size_t i = b; i < e; i++) vt_parallel_for(j->ctx, 1000, 10, nested_inner, j->count + i * 1000);
+}
+
+Test(threads, parallel_for_inside_a_chunk_runs_inline, .timeout = 60) {   /* re-entering the pool hangs */
+    static int count[64 * 1000];
+    for (int t = 2; t <= 3; t++) {
+        vt_ctx *ctx = new_ctx(t);
+        memset(count, 0, sizeof count);
+        nested_job j = {ctx, count};
+        for (int rep = 0; rep < 50; rep++) vt_parallel_for(ctx, 64, 1, nested_outer, &j);
+        for (int i = 0; i < 64 * 1000; i++) cr_assert_eq(count[i], 50, "threads %d, index %d", t, i);
+        vt_ctx_free(ctx);
+    }
+}
+
 /* vt_randn splits its draws over the pool: the values of one vt_philox_normal call for
  * any thread count (3 000 draws: chunks of 1 024 and a ragged tail). */
 Test(rng, randn_is_one_philox_call_for_any_thread_count) {

@@ -195,7 +195,9 @@ uint64_t vt_ctx_seed(const vt_ctx *ctx);
 
 /* ---- threads ----
  * Split [0, n) into fixed chunks of `grain` and run fn on each. The chunking does not
- * depend on the thread count, so per-chunk results are identical for any count. */
+ * depend on the thread count, so per-chunk results are identical for any count. Called
+ * from inside a chunk (fn calling an op, vt_grad or vt_parallel_for again), it runs
+ * its chunks inline on that thread. */
 typedef void (*vt_range_fn)(void *arg, size_t begin, size_t end);
 void vt_parallel_for(vt_ctx *ctx, size_t n, size_t grain, vt_range_fn fn, void *arg);
 
