@@ -17,7 +17,7 @@
 
 static const int SHAPES[][3] = {   /* M, N, K */
     {1, 1, 1}, {7, 33, 5}, {8, 32, 16}, {9, 17, 300}, {65, 70, 513}, {128, 64, 256},
-    {3, 100, 40}, {130, 31, 17},
+    {3, 100, 40}, {130, 31, 17}, {1100, 40, 20},   /* the last is "tall": 256-row blocks */
 };
 
 /* C = op(A) op(B) + beta C0 in double; op(A) is M x K. */
@@ -86,17 +86,23 @@ Test(gemm, unknown_backend_is_refused) {
 
 Test(gemm, avx512_identical_for_any_thread_count) {
     if (vt_gemm_use("avx512") != 0) cr_skip_test("no AVX-512F on this CPU");
-    enum { M = 130, N = 200, K = 600 };
-    static float A[M * K], B[K * N], C[3][M * N];
-    vt_test_fill_normal(A, M * K, 1.0f, 5);
-    vt_test_fill_normal(B, K * N, 1.0f, 6);
-    for (int t = 1; t <= 3; t++) {
-        vt_ctx *ctx = vt_ctx_new(&(vt_ctx_opts){.threads = t});
-        vt_sgemm_ctx(ctx, 0, 1, M, N, K, A, K, B, K, 0.0f, C[t - 1], N);
-        vt_ctx_free(ctx);
+    /* A batch-sized product with K over one 256-step block, and a tall one (more than
+     * VT_GEMM_TALL rows: 256-row blocks, panels inner). */
+    static const int shapes[2][3] = {{130, 200, 600}, {1300, 200, 300}};
+    static float A[1300 * 600], B[600 * 200], C[3][1300 * 200];
+    for (int s = 0; s < 2; s++) {
+        int M = shapes[s][0], N = shapes[s][1], K = shapes[s][2];
+        vt_test_fill_normal(A, (size_t)M * K, 1.0f, 5);
+        vt_test_fill_normal(B, (size_t)K * N, 1.0f, 6);
+        for (int t = 1; t <= 3; t++) {
+            vt_ctx *ctx = vt_ctx_new(&(vt_ctx_opts){.threads = t});
+            vt_sgemm_ctx(ctx, 0, 1, M, N, K, A, K, B, K, 0.0f, C[t - 1], N);
+            vt_ctx_free(ctx);
+        }
+        size_t bytes = sizeof(float) * (size_t)M * N;
+        cr_assert_eq(memcmp(C[0], C[1], bytes), 0, "%d x %d x %d", M, N, K);
+        cr_assert_eq(memcmp(C[0], C[2], bytes), 0, "%d x %d x %d", M, N, K);
     }
-    cr_assert_eq(memcmp(C[0], C[1], sizeof C[0]), 0);
-    cr_assert_eq(memcmp(C[0], C[2], sizeof C[0]), 0);
     vt_gemm_use("auto");
 }
 

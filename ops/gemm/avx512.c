@@ -174,10 +174,10 @@ static void epilogue_only(const vt_gemm_args *g, int i0, int m, int j0, int n) {
 
 void vt_gemm_avx512_tasks(const vt_gemm_args *g, size_t t0, size_t t1) {
     _Alignas(64) float buf[KC * NR];
-    const size_t mb = ((size_t)g->M + (size_t)g->mc - 1) / (size_t)g->mc;
     micro_fn *kern = g->ta ? micro_t : micro_n, *tail = g->ta ? micro_t_tail : micro_n_tail;
     for (size_t t = t0; t < t1; t++) {
-        int i0 = (int)(t % mb) * g->mc, j0 = (int)(t / mb) * NR;
+        int i0, j0;
+        vt_gemm_task_at(g, t, &i0, &j0);
         int m = g->M - i0 < g->mc ? g->M - i0 : g->mc;
         int n = g->N - j0 < NR ? g->N - j0 : NR;
         /* beta 1 accumulates into C; anything else is applied first. */

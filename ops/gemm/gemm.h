@@ -40,10 +40,26 @@ typedef struct vt_gemm_args {
 /* Rows of C per task. A task packs its panel of op(B) for every block of K it runs, so
  * with enough panels to keep the threads busy (8 or more) one task takes all M rows and
  * each panel is packed, and read from L2 or L3, once; with fewer, tasks of 64 rows split
- * the work. Depends on the shape only, never on the thread count. */
+ * the work. Products taller than VT_GEMM_TALL rows (importance sampling's chunks of
+ * 50 000) take blocks of 256 rows instead, ordered block by block (see
+ * vt_gemm_task_at): a thread runs every panel of a block while the block's rows of
+ * op(A) stay in its L2, where one task per panel would stream all of op(A) from memory
+ * once per panel. Depends on the shape only, never on the thread count. */
+#define VT_GEMM_TALL 1024
 static inline int vt_gemm_rows_per_task(int M, int N) {
+    if (M > VT_GEMM_TALL) return 256;
     int panels = (N + VT_GEMM_NR - 1) / VT_GEMM_NR;
     return panels >= 8 ? M : 64;
+}
+
+/* Task t's first row and first column: row blocks vary fastest (a panel's tasks are
+ * consecutive), except for tall products, where panels do. */
+static inline void vt_gemm_task_at(const vt_gemm_args *g, size_t t, int *i0, int *j0) {
+    size_t mb = ((size_t)g->M + (size_t)g->mc - 1) / (size_t)g->mc;
+    size_t nb = ((size_t)g->N + VT_GEMM_NR - 1) / VT_GEMM_NR;
+    size_t i = g->M > VT_GEMM_TALL ? t / nb : t % mb, j = g->M > VT_GEMM_TALL ? t % nb : t / mb;
+    *i0 = (int)i * g->mc;
+    *j0 = (int)j * VT_GEMM_NR;
 }
 
 /* Tasks of a call: (row block, column panel) pairs, each written by one thread. */
