@@ -114,12 +114,20 @@ void *vt_arena_alloc(vt_ctx *ctx, size_t bytes) {
     return p;
 }
 
+/* The pool's counters carry a chunk index in 32 bits, and a job of more than 2^24
+ * chunks only spends its time claiming them: past that the grain grows (still
+ * independent of the thread count) rather than the counter overflowing into the job
+ * tag, which would leave the job unfinished forever. */
+#define MAX_CHUNKS ((size_t)1 << 24)
+
 void vt_parallel_for(vt_ctx *ctx, size_t n, size_t grain, vt_range_fn fn, void *arg) {
-    if (!fn) return;
+    if (!fn || n == 0) return;
     if (grain == 0) grain = 1;
+    if ((n - 1) / grain >= MAX_CHUNKS) grain = (n - 1) / MAX_CHUNKS + 1;
     if (!ctx || !ctx->pool || n <= grain || vt_pool_in_chunk()) {
         /* Same chunk boundaries as the pool, so reductions match bit for bit. */
-        for (size_t b = 0; b < n; b += grain) fn(arg, b, n - b > grain ? b + grain : n);
+        for (size_t b = 0; b < n; b = n - b > grain ? b + grain : n)
+            fn(arg, b, n - b > grain ? b + grain : n);
         return;
     }
     vt_pool_run(ctx->pool, n, grain, fn, arg);

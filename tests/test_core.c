@@ -287,6 +287,32 @@ Test(rng, randn_streams_and_steps) {
     vt_ctx_free(ctx);
 }
 
+/* More chunks than a job may have (2^26 indices at grain 1; the pool's 32-bit chunk
+ * counters would overflow past 2^32): every index is still covered exactly once, in
+ * at most 2^24 chunks (the grain grows), with no hang. */
+typedef struct { size_t covered, calls, max_end; } span_sum;
+static void add_span(void *arg, size_t b, size_t e) {
+    span_sum *s = arg;
+    __atomic_fetch_add(&s->covered, e - b, __ATOMIC_RELAXED);
+    __atomic_fetch_add(&s->calls, 1, __ATOMIC_RELAXED);
+    size_t m = __atomic_load_n(&s->max_end, __ATOMIC_RELAXED);
+    while (e > m && !__atomic_compare_exchange_n(&s->max_end, &m, e, 0, __ATOMIC_RELAXED,
+                                                  __ATOMIC_RELAXED)) {}
+}
+
+Test(threads, more_chunks_than_the_counters_hold, .timeout = 60) {
+    for (int t = 1; t <= 2; t++) {
+        vt_ctx *ctx = new_ctx(t);
+        span_sum s = {0, 0, 0};
+        size_t n = (size_t)1 << 26;
+        vt_parallel_for(ctx, n, 1, add_span, &s);
+        cr_assert_eq(s.covered, n, "threads %d: %zu of %zu indices", t, s.covered, n);
+        cr_assert_eq(s.max_end, n);
+        cr_assert(s.calls <= (size_t)1 << 24 && s.calls >= 4, "%zu chunks", s.calls);
+        vt_ctx_free(ctx);
+    }
+}
+
 /* A range function may itself call vt_parallel_for (or an op, or vt_grad, that does):
  * the inner call runs inline on the thread that runs the chunk, and every inner and
  * outer index runs exactly once, for 2 and 3 threads. */
