@@ -3,7 +3,6 @@
 #include "ops/gemm/gemm.h"
 #include "ops/linear.h"
 #include "vtape/opkit.h"
-#include <string.h>
 
 #include "core/simd.h"
 

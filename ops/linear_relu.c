@@ -5,7 +5,6 @@
 #include "ops/gemm/gemm.h"
 #include "ops/linear.h"
 #include "vtape/opkit.h"
-#include <string.h>
 
 /* dz = dy where y > 0 (z = x w + b, y = relu(z): y > 0 exactly when z > 0);
  * dx += dz wᵀ, dw += xᵀ dz, db += Σ_rows dz. */

@@ -428,9 +428,15 @@ Test(data, batches_are_the_same_on_a_contexts_threads) {
                 }
                 cr_assert_eq(batches, 3);
             }
+            /* Given back to the calling thread, b still agrees. */
+            vt_batcher_set_ctx(b, NULL);
+            vt_batcher_start_epoch(a, 3), vt_batcher_start_epoch(b, 3);
+            cr_assert_eq(vt_batcher_next(a, want, NULL), vt_batcher_next(b, got, NULL));
+            cr_assert_arr_eq(got, want, bs * BD * sizeof *got);
             vt_batcher_free(a), vt_batcher_free(b);
             vt_ctx_free(ctx);
         }
+    vt_batcher_set_ctx(NULL, NULL);   /* no batcher: nothing to do, no crash */
     vt_dataset_free(&ds);
 }
 
